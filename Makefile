@@ -1,0 +1,42 @@
+# The two commands of the README are `make course` and `make test`; every other target serves them.
+# Setup is idempotent: the virtual environment is rebuilt only when pyproject.toml changes.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8888
+STAMP  := $(VENV)/.installed
+
+# JupyterLab refuses to run as root unless told it may.
+ROOT_FLAG := $(shell [ "$$(id -u)" = "0" ] && echo --allow-root)
+BROWSER_FLAG := $(if $(NO_BROWSER),--no-browser,)
+
+.PHONY: course setup test browser-deps lab-settings clean
+
+course: setup  ## set up, then open the course in JupyterLab on lesson 00
+	$(BIN)/jupyter lab notebooks/00_start_here.ipynb --port=$(PORT) $(BROWSER_FLAG) $(ROOT_FLAG) \
+	    --ServerApp.root_dir=$(CURDIR)
+
+setup: $(STAMP) lab-settings
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	    { echo "Python 3.11 or newer is needed (found $$($(PYTHON) --version))."; exit 1; }
+	[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	touch $(STAMP)
+
+# Start a kernel without asking, and keep JupyterLab from phoning home for news or updates.
+lab-settings: $(STAMP)
+	@mkdir -p $(VENV)/share/jupyter/lab/settings
+	@cp lifecycle_lib/assets/lab-overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
+
+browser-deps:  ## Debian's chromium for the browser tests (installed only where we may)
+	@bash tests/install_browser.sh
+
+test: setup browser-deps  ## set up, then run every test
+	$(BIN)/python -m pytest lifecycle_lib tests notebooks solutions --nbval-lax -p no:cacheprovider
+
+clean:
+	rm -rf $(VENV)

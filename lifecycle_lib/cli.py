@@ -1,0 +1,142 @@
+"""The ``lifecycle`` command: data, rendering, exercises, grading and the own-data report.
+
+Each subcommand imports its module only when it runs, so ``lifecycle --help`` is instant.
+A user's mistake (a :class:`lifecycle_lib.schema.DataError` or :class:`UsageError`) ends with one
+message on stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+__all__ = ["main", "UsageError"]
+
+
+class UsageError(Exception):
+    """A mistake in how the command was called, reported without a traceback."""
+
+
+def _data_generate(args):
+    from lifecycle_lib import datasets
+
+    datasets.generate(seed=args.seed, size=args.size, out=args.out)
+
+
+def _render(args):
+    from lifecycle_lib import render
+
+    render.render_course(out=args.out, lessons=args.lessons, workers=args.workers)
+
+
+def _exercises_build(args):
+    from lifecycle_lib import exercises
+
+    exercises.build(source=args.source, out=args.out, check_only=args.check)
+
+
+def _assign(args):
+    from lifecycle_lib import grading
+
+    grading.assign(roster=args.roster, out=args.out, source=args.source)
+
+
+def _grade(args):
+    from lifecycle_lib import grading
+
+    grading.grade(
+        submissions=args.submissions,
+        roster=args.roster,
+        out=args.out,
+        source=args.source,
+        workers=args.workers,
+        timeout=args.timeout,
+    )
+
+
+def _report(args):
+    from lifecycle_lib import report
+
+    report.make_report(
+        args.orders_file,
+        out=args.out,
+        as_of=args.as_of,
+        customer_col=args.customer_col,
+        date_col=args.date_col,
+        amount_col=args.amount_col,
+        order_col=args.order_col,
+        product_col=args.product_col,
+        sheet=args.sheet,
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lifecycle",
+        description="Who Is My Customer? course tools: sample data, rendering, exercises, grading, reports.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    data = sub.add_parser("data", help="sample data").add_subparsers(dest="data_command", required=True)
+    gen = data.add_parser("generate", help="regenerate the sample businesses (bit-for-bit for a seed)")
+    gen.add_argument("--seed", type=int, default=2024)
+    gen.add_argument("--size", choices=["tiny", "small", "large"], default="small")
+    gen.add_argument("--out", required=True, help="folder to write the Parquet files to")
+    gen.set_defaults(func=_data_generate)
+
+    ren = sub.add_parser("render", help="execute every lesson and write an HTML site")
+    ren.add_argument("--out", required=True)
+    ren.add_argument("--lessons", nargs="*", default=None, help="lesson files or numbers (default: all)")
+    ren.add_argument("--workers", type=int, default=None, help="lessons executed at once (default: cores)")
+    ren.set_defaults(func=_render)
+
+    ex = sub.add_parser("exercises", help="exercise notebooks").add_subparsers(dest="ex_command", required=True)
+    build = ex.add_parser("build", help="generate exercises/ from solutions/, checking every check both ways")
+    build.add_argument("--source", default=None, help="folder of solution notebooks (default: solutions/)")
+    build.add_argument("--out", default=None, help="folder for exercise notebooks (default: exercises/)")
+    build.add_argument("--check", action="store_true", help="only compare with the folder; exit 1 on a difference")
+    build.set_defaults(func=_exercises_build)
+
+    asg = sub.add_parser("assign", help="one exercise notebook per student, each with its data variant")
+    asg.add_argument("--roster", required=True, help="CSV with columns student, exercise[, variant]")
+    asg.add_argument("--out", required=True)
+    asg.add_argument("--source", default=None, help="folder of solution notebooks (default: solutions/)")
+    asg.set_defaults(func=_assign)
+
+    grd = sub.add_parser("grade", help="grade submissions into a gradebook and feedback pages")
+    grd.add_argument("submissions", nargs="+")
+    grd.add_argument("--roster", required=True, help="the roster written by 'lifecycle assign'")
+    grd.add_argument("--out", required=True)
+    grd.add_argument("--source", default=None, help="folder of solution notebooks (default: solutions/)")
+    grd.add_argument("--workers", type=int, default=None, help="submissions graded at once (default: cores)")
+    grd.add_argument("--timeout", type=float, default=120.0, help="seconds allowed per notebook")
+    grd.set_defaults(func=_grade)
+
+    rep = sub.add_parser("report", help="'who is my customer?' report on your own orders file")
+    rep.add_argument("orders_file")
+    rep.add_argument("--out", required=True, help="HTML file to write")
+    rep.add_argument("--as-of", default=None, help="date of the analysis (default: the day after the last order)")
+    rep.add_argument("--customer-col", default=None)
+    rep.add_argument("--date-col", default=None)
+    rep.add_argument("--amount-col", default=None)
+    rep.add_argument("--order-col", default=None)
+    rep.add_argument("--product-col", default=None)
+    rep.add_argument("--sheet", default=None, help="Excel sheet name (default: the first)")
+    rep.set_defaults(func=_report)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from lifecycle_lib.schema import DataError
+
+    try:
+        args.func(args)
+    except (DataError, UsageError) as exc:
+        print(f"lifecycle: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
