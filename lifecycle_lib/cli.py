@@ -29,6 +29,18 @@ def _render(args):
     render.render_course(out=args.out, lessons=args.lessons, workers=args.workers)
 
 
+def _notebooks_nav(args):
+    from lifecycle_lib import navigation
+
+    return navigation.main([*args.folders, *(["--check"] if args.check else [])])
+
+
+def _notebooks_clean(args):
+    from lifecycle_lib import hygiene
+
+    return hygiene.main([*args.paths, *(["--check"] if args.check else [])])
+
+
 def _exercises_build(args):
     from lifecycle_lib import exercises
 
@@ -90,6 +102,16 @@ def build_parser() -> argparse.ArgumentParser:
     ren.add_argument("--workers", type=int, default=None, help="lessons executed at once (default: cores)")
     ren.set_defaults(func=_render)
 
+    nbs = sub.add_parser("notebooks", help="notebook upkeep").add_subparsers(dest="nb_command", required=True)
+    nav = nbs.add_parser("nav", help="write the '< previous | contents | next >' cells, replacing old ones")
+    nav.add_argument("folders", nargs="*", help="default: notebooks solutions")
+    nav.add_argument("--check", action="store_true", help="only report; exit 1 if navigation is stale")
+    nav.set_defaults(func=_notebooks_nav)
+    cln = nbs.add_parser("clean", help="strip outputs and run-time metadata (pinned cells keep theirs)")
+    cln.add_argument("paths", nargs="*", help="default: notebooks solutions exercises")
+    cln.add_argument("--check", action="store_true", help="only report; exit 1 if a notebook is dirty")
+    cln.set_defaults(func=_notebooks_clean)
+
     ex = sub.add_parser("exercises", help="exercise notebooks").add_subparsers(dest="ex_command", required=True)
     build = ex.add_parser("build", help="generate exercises/ from solutions/, checking every check both ways")
     build.add_argument("--source", default=None, help="folder of solution notebooks (default: solutions/)")
@@ -131,11 +153,11 @@ def main(argv: list[str] | None = None) -> int:
     from lifecycle_lib.schema import DataError
 
     try:
-        args.func(args)
+        status = args.func(args)
     except (DataError, UsageError) as exc:
         print(f"lifecycle: {exc}", file=sys.stderr)
         return 2
-    return 0
+    return status if isinstance(status, int) else 0
 
 
 if __name__ == "__main__":

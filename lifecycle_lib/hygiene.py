@@ -1,0 +1,234 @@
+"""Keep committed notebooks clean: no outputs, no execution counts, no stray metadata.
+
+One command cleans every notebook of the course in place::
+
+    python -m lifecycle_lib.hygiene              # notebooks/, solutions/, exercises/
+    python -m lifecycle_lib.hygiene --check      # only report; exit 1 if any notebook is dirty
+
+Cells pinned for nbval with ``# NBVAL_CHECK_OUTPUT`` (or the tag ``nbval-check-output``) keep
+their outputs and execution count, because nbval compares only what is stored.
+
+Notebooks are read and written as plain JSON in exactly the layout nbformat writes (one-space
+indent, sorted keys, text split into lines), without importing nbformat, which costs seconds.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+__all__ = [
+    "COURSE_FOLDERS",
+    "read_notebook",
+    "write_notebook",
+    "notebook_text",
+    "is_pinned",
+    "clean_notebook",
+    "clean_paths",
+    "main",
+]
+
+COURSE_FOLDERS = ("notebooks", "solutions", "exercises")
+
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+# Notebook-level metadata a committed notebook may keep; everything else (widget state, papermill
+# records, editor settings) is a by-product of running it.
+NOTEBOOK_METADATA_KEPT = ("kernelspec", "language_info", "lifecycle")
+# Cell-level metadata written by running or viewing a notebook, never by its author.
+CELL_METADATA_DROPPED = ("execution", "ExecuteTime", "papermill", "scrolled", "collapsed", "pycharm", "vscode")
+PIN_MARK = "NBVAL_CHECK_OUTPUT"
+PIN_TAG = "nbval-check-output"
+
+
+def _join(value):
+    return "".join(value) if isinstance(value, list) else value
+
+
+def _is_json_mime(mime: str) -> bool:
+    return mime == "application/json" or mime.endswith("+json")
+
+
+def _rejoin(nb: dict) -> dict:
+    for cell in nb.get("cells", []):
+        cell["source"] = _join(cell.get("source", ""))
+        for output in cell.get("outputs", []):
+            if "text" in output:
+                output["text"] = _join(output["text"])
+            for mime, value in output.get("data", {}).items():
+                if not _is_json_mime(mime):
+                    output["data"][mime] = _join(value)
+    return nb
+
+
+def _split(nb: dict) -> dict:
+    nb = json.loads(json.dumps(nb))
+    for cell in nb.get("cells", []):
+        if isinstance(cell.get("source"), str):
+            cell["source"] = cell["source"].splitlines(True)
+        for output in cell.get("outputs", []):
+            if isinstance(output.get("text"), str):
+                output["text"] = output["text"].splitlines(True)
+            for mime, value in output.get("data", {}).items():
+                if not _is_json_mime(mime) and isinstance(value, str):
+                    output["data"][mime] = value.splitlines(True)
+    return nb
+
+
+def read_notebook(path) -> dict:
+    """Read a notebook as a dict whose sources and text outputs are plain strings.
+
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> cell = {"cell_type": "markdown", "id": "a", "metadata": {}, "source": ["# Title\\n", "text"]}
+    >>> nb = {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    >>> _ = (folder / "01_x.ipynb").write_text(json.dumps(nb))
+    >>> read_notebook(folder / "01_x.ipynb")["cells"][0]["source"]
+    '# Title\\ntext'
+    """
+    return _rejoin(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+def notebook_text(nb: dict) -> str:
+    """The file content nbformat would write for ``nb`` (sorted keys, one-space indent, split lines).
+
+    >>> notebook_text({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}).splitlines()[1]
+    ' "cells": [],'
+    """
+    return json.dumps(_split(nb), indent=1, sort_keys=True, separators=(",", ": "), ensure_ascii=False) + "\n"
+
+
+def write_notebook(nb: dict, path) -> bool:
+    """Write ``nb`` to ``path``; return True when the file changed (an unchanged file is not touched).
+
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "01_x.ipynb"
+    >>> nb = {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    >>> write_notebook(nb, path), write_notebook(nb, path)
+    (True, False)
+    """
+    path = Path(path)
+    text = notebook_text(nb)
+    if path.exists() and path.read_text(encoding="utf-8") == text:
+        return False
+    path.write_text(text, encoding="utf-8")
+    return True
+
+
+def is_pinned(cell: dict) -> bool:
+    """True for a code cell whose stored output nbval compares (``# NBVAL_CHECK_OUTPUT`` or its tag).
+
+    >>> is_pinned({"cell_type": "code", "metadata": {}, "source": "# NBVAL_CHECK_OUTPUT\\nprint(1)"})
+    True
+    >>> is_pinned({"cell_type": "code", "metadata": {"tags": ["nbval-check-output"]}, "source": "1"})
+    True
+    >>> is_pinned({"cell_type": "code", "metadata": {}, "source": "print(1)"})
+    False
+    """
+    if cell.get("cell_type") != "code":
+        return False
+    return PIN_MARK in _join(cell.get("source", "")) or PIN_TAG in cell.get("metadata", {}).get("tags", [])
+
+
+def clean_notebook(nb: dict) -> dict:
+    """Return a copy of ``nb`` without outputs, execution counts or run-time metadata.
+
+    Pinned cells (see :func:`is_pinned`) keep their outputs and execution count. The kernelspec
+    becomes the plain ``python3`` kernel and ``language_info`` keeps only the language name.
+
+    >>> nb = {"cells": [
+    ...     {"cell_type": "code", "execution_count": 3, "id": "a", "source": "1 + 1",
+    ...      "metadata": {"execution": {"iopub.status.idle": "2024"}, "tags": ["answer"]},
+    ...      "outputs": [{"output_type": "execute_result", "data": {"text/plain": "2"},
+    ...                   "execution_count": 3, "metadata": {}}]}],
+    ...     "metadata": {"widgets": {"state": {}}, "kernelspec": {"name": "venv"}},
+    ...     "nbformat": 4, "nbformat_minor": 5}
+    >>> clean = clean_notebook(nb)
+    >>> clean["cells"][0]["outputs"], clean["cells"][0]["execution_count"], clean["cells"][0]["metadata"]
+    ([], None, {'tags': ['answer']})
+    >>> sorted(clean["metadata"]), clean["metadata"]["kernelspec"]["name"]
+    (['kernelspec', 'language_info'], 'python3')
+    >>> nb["cells"][0]["execution_count"]  # the input is not changed
+    3
+    """
+    nb = json.loads(json.dumps(nb))
+    metadata = {key: value for key, value in nb.get("metadata", {}).items() if key in NOTEBOOK_METADATA_KEPT}
+    metadata["kernelspec"] = dict(KERNELSPEC)
+    metadata["language_info"] = {"name": "python"}
+    nb["metadata"] = metadata
+    for cell in nb.get("cells", []):
+        cell["metadata"] = {
+            key: value for key, value in cell.get("metadata", {}).items() if key not in CELL_METADATA_DROPPED
+        }
+        if cell.get("cell_type") != "code":
+            cell.pop("outputs", None)
+            cell.pop("execution_count", None)
+            continue
+        if is_pinned(cell):
+            for output in cell.get("outputs", []):
+                output.get("metadata", {}).pop("execution", None)
+            continue
+        cell["outputs"] = []
+        cell["execution_count"] = None
+    return nb
+
+
+def _notebook_paths(paths) -> list[Path]:
+    found: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found.extend(p for p in sorted(path.glob("*.ipynb")) if ".ipynb_checkpoints" not in p.parts)
+        elif path.suffix == ".ipynb" and path.exists():
+            found.append(path)
+    return found
+
+
+def clean_paths(paths=None, check: bool = False) -> list[Path]:
+    """Clean notebooks in place (files or folders; default: the course folders under the current
+    directory) and return the ones that were dirty. With ``check=True`` nothing is written.
+
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> nb = {"cells": [{"cell_type": "code", "execution_count": 1, "id": "a", "metadata": {},
+    ...       "outputs": [], "source": "x = 1"}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    >>> _ = write_notebook(nb, folder / "01_x.ipynb")
+    >>> [p.name for p in clean_paths([folder], check=True)], [p.name for p in clean_paths([folder])]
+    (['01_x.ipynb'], ['01_x.ipynb'])
+    >>> clean_paths([folder])
+    []
+    """
+    if paths is None:
+        paths = [folder for folder in COURSE_FOLDERS if Path(folder).is_dir()]
+    dirty = []
+    for path in _notebook_paths(paths):
+        nb = read_notebook(path)
+        clean = clean_notebook(nb)
+        if notebook_text(clean) != path.read_text(encoding="utf-8"):
+            dirty.append(path)
+            if not check:
+                write_notebook(clean, path)
+    return dirty
+
+
+def main(argv=None) -> int:
+    """Command line: clean the given notebooks or folders (default: notebooks, solutions, exercises)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m lifecycle_lib.hygiene",
+        description="Strip outputs, execution counts and run-time metadata from notebooks "
+        "(cells pinned with NBVAL_CHECK_OUTPUT keep theirs).",
+    )
+    parser.add_argument("paths", nargs="*", help="notebooks or folders (default: notebooks solutions exercises)")
+    parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if a notebook is dirty")
+    args = parser.parse_args(argv)
+    dirty = clean_paths(args.paths or None, check=args.check)
+    verb = "needs cleaning" if args.check else "cleaned"
+    for path in dirty:
+        print(f"{verb}: {path}")
+    if not dirty:
+        print("all notebooks are clean")
+    return 1 if (args.check and dirty) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
