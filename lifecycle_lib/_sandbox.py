@@ -1,0 +1,375 @@
+"""Confined, time-limited, pre-started Python processes that run notebook code for the grader.
+
+Each job runs in its own process of :mod:`lifecycle_lib._kernel_harness`. On Linux with
+Debian's ``bubblewrap`` the process sees the whole file system read-only except a private
+``/tmp``, sees none of the folders the grader hides (solutions, roster, gradebook, other
+submissions), has no network, its own process and user namespaces (it runs as ``nobody``)
+and dies with the grader. Without bubblewrap it runs unconfined but still time-, memory- and
+output-limited (see :func:`bwrap_path` and the ``sandbox`` argument of
+:func:`lifecycle_lib.grading.grade`).
+
+Processes are started ahead of need (:class:`WarmPool`) so the cost of importing pandas and
+IPython overlaps with other submissions' work.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["bwrap_path", "Confinement", "JobResult", "HarnessProcess", "WarmPool"]
+
+HARNESS = Path(__file__).with_name("_kernel_harness.py")
+_BWRAP_WORKS: dict[str, bool] = {}
+
+
+def bwrap_path() -> str | None:
+    """The ``bwrap`` executable if it is installed and can create a sandbox here, else ``None``.
+
+    Containers without user namespaces have the program but cannot use it; that counts as
+    unavailable.
+
+    >>> bwrap_path() is None or bwrap_path().endswith("bwrap")
+    True
+    """
+    path = shutil.which("bwrap")
+    if path is None or sys.platform != "linux":
+        return None
+    if path not in _BWRAP_WORKS:
+        probe = [path, *_BASE_BWRAP, "--", "/bin/true"]
+        try:
+            done = subprocess.run(probe, capture_output=True, timeout=20)
+            _BWRAP_WORKS[path] = done.returncode == 0
+        except (OSError, subprocess.SubprocessError):
+            _BWRAP_WORKS[path] = False
+    return path if _BWRAP_WORKS[path] else None
+
+
+_BASE_BWRAP = [
+    "--ro-bind", "/", "/",
+    "--dev", "/dev",
+    "--proc", "/proc",
+    "--unshare-all",  # network, pid, ipc, uts, cgroup
+    "--unshare-user", "--uid", "65534", "--gid", "65534",
+    "--disable-userns",
+    "--die-with-parent",
+    "--new-session",
+]
+
+
+def _inside(child: Path, parent: Path) -> bool:
+    try:
+        child.relative_to(parent)
+        return True
+    except ValueError:
+        return False
+
+
+@dataclass
+class Confinement:
+    """What a harness process may see and use.
+
+    ``hide`` lists files and folders the process must not read: a folder is replaced by an
+    empty read-only one, unless it holds the Python installation or this package (then only
+    the files in ``hide_files`` are blanked). ``memory_mb`` caps the address space,
+    ``tmp_mb`` the private ``/tmp``. ``bwrap`` is the sandbox program or ``None`` (unconfined).
+
+    >>> c = Confinement(hide=[], bwrap=None)
+    >>> c.command("7")[-1]
+    '7'
+
+    """
+
+    hide: list = field(default_factory=list)
+    memory_mb: int = 2048
+    tmp_mb: int = 256
+    bwrap: str | None = None
+    preload: tuple = ("numpy", "pandas")
+
+    def _protected(self) -> list[Path]:
+        keep = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), HARNESS.parent.resolve(),
+                Path(sys.executable).resolve().parent}
+        return sorted(keep)
+
+    def _hide_args(self, blank: Path) -> list[str]:
+        args: list[str] = []
+        protected = self._protected()
+        for item in sorted({Path(p).resolve() for p in self.hide}):
+            if not item.exists() or _inside(Path("/tmp"), item) or _inside(item, Path("/tmp")):
+                continue
+            if item.is_dir():
+                if any(_inside(p, item) for p in protected):
+                    continue
+                args += ["--tmpfs", str(item), "--remount-ro", str(item)]
+            else:
+                args += ["--ro-bind", str(blank), str(item)]
+        return args
+
+    def command(self, result_fd: str) -> list[str]:
+        """The argument list that starts one harness process writing its results to ``result_fd``."""
+        python = [sys.executable, "-I", str(HARNESS), ",".join(self.preload), str(self.memory_mb), result_fd]
+        if self.bwrap is None:
+            return python
+        blank = _blank_file()
+        return [
+            self.bwrap, *_BASE_BWRAP,
+            "--size", str(self.tmp_mb * 1024 * 1024), "--tmpfs", "/tmp",
+            *self._hide_args(blank),
+            "--chdir", "/tmp",
+            "--clearenv", *_env_args(bwrap=True),
+            "--", *python,
+        ]
+
+
+def _env_args(bwrap: bool) -> list[str]:
+    env = _child_env()
+    args: list[str] = []
+    for key, value in env.items():
+        args += ["--setenv", key, value]
+    return args
+
+
+def _child_env() -> dict[str, str]:
+    return {
+        "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
+        "HOME": "/tmp",
+        "TMPDIR": "/tmp",
+        "IPYTHONDIR": "/tmp/.ipython",
+        "MPLCONFIGDIR": "/tmp/.matplotlib",
+        "MPLBACKEND": "Agg",
+        "PYTHONHASHSEED": "0",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "OMP_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "LANG": "C.UTF-8",
+        "LIFECYCLE_GRADING": "1",
+    }
+
+
+_BLANK: list[str] = []
+_BLANK_LOCK = threading.Lock()
+
+
+def _blank_file() -> Path:
+    """An empty read-only file, bound over every hidden file (one per grading process)."""
+    with _BLANK_LOCK:
+        if not _BLANK or not Path(_BLANK[0]).exists():
+            fd, name = tempfile.mkstemp(prefix="lifecycle-hidden-")
+            os.close(fd)
+            os.chmod(name, 0o444)
+            _BLANK[:] = [name]
+        return Path(_BLANK[0])
+
+
+@dataclass
+class JobResult:
+    """What came back from one run: the harness's messages and how the run ended.
+
+    ``ending`` is one of ``done``, ``timeout`` (the notebook or a cell ran too long),
+    ``died`` (the process ended before finishing: ``os._exit``, a crash, memory),
+    ``too_much`` (the answers' channel exceeded its cap) or ``failed_to_start``.
+    """
+
+    messages: list = field(default_factory=list)
+    ending: str = "done"
+    cell: int | None = None
+    exit_code: int | None = None
+    output: str = ""
+    output_bytes: int = 0
+    seconds: float = 0.0
+
+    def __repr__(self) -> str:
+        return (f"JobResult(ending={self.ending!r}, cell={self.cell}, messages={len(self.messages)}, "
+                f"output_bytes={self.output_bytes})")
+
+
+class HarnessProcess:
+    """One started (warming) harness process, used for exactly one job."""
+
+    def __init__(self, confinement: Confinement):
+        read_fd, write_fd = os.pipe()
+        self._results = read_fd
+        self.started = time.monotonic()
+        cmd = confinement.command(str(write_fd))
+        env = None if confinement.bwrap else _child_env()
+        self._workdir = None
+        cwd = None
+        if confinement.bwrap is None:
+            self._workdir = tempfile.mkdtemp(prefix="lifecycle-run-")
+            cwd = self._workdir
+            env = {**env, "HOME": self._workdir, "TMPDIR": self._workdir,
+                   "IPYTHONDIR": os.path.join(self._workdir, ".ipython"),
+                   "MPLCONFIGDIR": os.path.join(self._workdir, ".matplotlib")}
+        try:
+            self.proc = subprocess.Popen(
+                cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                pass_fds=(write_fd,), start_new_session=True, cwd=cwd, env=env,
+            )
+        finally:
+            os.close(write_fd)
+
+    def kill(self) -> None:
+        """End the process and everything it started."""
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            self.proc.kill()
+        except ProcessLookupError:
+            pass
+
+    def run(self, job: dict, timeout: float, cell_timeout: float | None = None,
+            output_cap: int = 20_000, results_cap: int = 64 * 1024 * 1024,
+            start_timeout: float = 120.0) -> JobResult:
+        """Wait until warm, send ``job``, collect messages until done, death or a limit."""
+        result = JobResult()
+        cell_timeout = cell_timeout or timeout
+        sel = selectors.DefaultSelector()
+        out = self.proc.stdout
+        os.set_blocking(out.fileno(), False)
+        os.set_blocking(self._results, False)
+        sel.register(out, selectors.EVENT_READ, "out")
+        sel.register(self._results, selectors.EVENT_READ, "res")
+        pending = b""
+        kept = bytearray()
+        received = 0
+        ready = False
+        open_streams = 2
+        deadline = self.started + start_timeout
+        cell_deadline = deadline
+        t0 = None
+        try:
+            while open_streams:
+                now = time.monotonic()
+                limit = min(deadline, cell_deadline)
+                if now >= limit:
+                    result.ending = "timeout" if ready else "failed_to_start"
+                    break
+                for key, _ in sel.select(timeout=min(limit - now, 1.0)):
+                    fd = key.fd
+                    try:
+                        chunk = os.read(fd, 65536)
+                    except BlockingIOError:
+                        continue
+                    if not chunk:
+                        sel.unregister(key.fileobj)
+                        open_streams -= 1
+                        continue
+                    if key.data == "out":
+                        result.output_bytes += len(chunk)
+                        if len(kept) < output_cap:
+                            kept += chunk[: output_cap - len(kept)]
+                        continue
+                    received += len(chunk)
+                    if received > results_cap:
+                        result.ending = "too_much"
+                        open_streams = 0
+                        break
+                    pending += chunk
+                    *lines, pending = pending.split(b"\n")
+                    for line in lines:
+                        message = _parse(line)
+                        if message is None:
+                            continue
+                        if not ready:
+                            if message.get("ready") is True:
+                                ready = True
+                                t0 = time.monotonic()
+                                deadline = t0 + timeout
+                                cell_deadline = deadline
+                                self.proc.stdin.write((json.dumps(job) + "\n").encode())
+                                self.proc.stdin.flush()
+                                self.proc.stdin.close()
+                            continue
+                        result.messages.append(message)
+                        if isinstance(message.get("cell"), int) and "snap" not in message:
+                            result.cell = message["cell"]
+                            cell_deadline = time.monotonic() + cell_timeout
+                if result.ending != "done":
+                    break
+            else:
+                if not ready:
+                    result.ending = "failed_to_start"
+                elif not any(m.get("done") is True for m in result.messages):
+                    result.ending = "died"
+        except (BrokenPipeError, OSError):
+            result.ending = "died" if ready else "failed_to_start"
+        finally:
+            sel.close()
+            self.kill()
+            try:
+                result.exit_code = self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                result.exit_code = None
+            for stream in (self.proc.stdout, self.proc.stdin):
+                try:
+                    stream.close()
+                except (OSError, ValueError):
+                    pass
+            os.close(self._results)
+            if self._workdir:
+                shutil.rmtree(self._workdir, ignore_errors=True)
+        result.output = kept.decode("utf-8", errors="replace")
+        result.seconds = time.monotonic() - t0 if t0 else 0.0
+        return result
+
+
+def _parse(line: bytes):
+    try:
+        message = json.loads(line)
+    except (ValueError, RecursionError):
+        return None
+    return message if isinstance(message, dict) else None
+
+
+class WarmPool:
+    """Keeps up to ``spare`` harness processes started ahead of the jobs that will need them.
+
+    ``take()`` hands one out (starting one if none is waiting) and starts a replacement while
+    jobs remain; ``close()`` ends the ones never used.
+    """
+
+    def __init__(self, confinement: Confinement, spare: int, jobs: int):
+        self._confinement = confinement
+        self._lock = threading.Lock()
+        self._waiting: list[HarnessProcess] = []
+        self._remaining = jobs
+        self._spare = max(spare, 0)
+        with self._lock:
+            self._fill()
+
+    def _fill(self) -> None:
+        while len(self._waiting) < min(self._spare, self._remaining):
+            self._waiting.append(HarnessProcess(self._confinement))
+
+    def take(self) -> HarnessProcess:
+        with self._lock:
+            self._remaining -= 1
+            process = self._waiting.pop(0) if self._waiting else HarnessProcess(self._confinement)
+            self._fill()
+            return process
+
+    def close(self) -> None:
+        with self._lock:
+            for process in self._waiting:
+                process.kill()
+                try:
+                    process.proc.wait(timeout=5)
+                    process.proc.stdout.close()
+                    process.proc.stdin.close()
+                    os.close(process._results)
+                except (OSError, ValueError, subprocess.TimeoutExpired):
+                    pass
+            self._waiting.clear()
