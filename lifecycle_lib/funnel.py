@@ -1,0 +1,288 @@
+"""Funnels over events, micro-conversions, touches before the first visit, and checkout abandonment.
+
+A *step* is an event name from the events table (``"visit"``, ``"add_to_cart"``, ...), an event on a
+given page written ``"page_view:product"``, or ``"purchase"`` (an order in the orders table, the macro
+conversion). A contact reaches step ``i`` when they do it at or after the moment they reached step
+``i - 1``, so the counts can only fall from one step to the next.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["DEFAULT_STEPS", "funnel", "micro_conversions", "touches_before_first_visit", "abandonment"]
+
+#: Visit -> product page -> cart -> checkout -> purchase.
+DEFAULT_STEPS = ("visit", "page_view:product", "add_to_cart", "checkout_start", "purchase")
+
+
+def _require(frame, columns, table: str) -> None:
+    from lifecycle_lib.schema import DataError
+
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"{table} must be a pandas DataFrame, got {type(frame).__name__}")
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise DataError(
+            f"the {table} table lacks a column it needs",
+            column=missing[0],
+            fix=f"add or rename it (the {table} table needs {list(columns)}; it has {list(frame.columns)})",
+        )
+
+
+def _step_times(events: pd.DataFrame, orders, step: str) -> pd.DataFrame:
+    """contact_id, timestamp of every occurrence of one step."""
+    if step == "purchase":
+        if orders is None:
+            raise ValueError("the step 'purchase' needs the orders table: funnel(events, orders, ...)")
+        _require(orders, ["contact_id", "order_date"], "orders")
+        return pd.DataFrame({"contact_id": orders["contact_id"].to_numpy(),
+                             "timestamp": pd.to_datetime(orders["order_date"]).to_numpy()})
+    name, _, page = step.partition(":")
+    mask = events["event"].astype(str).to_numpy() == name
+    if page:
+        mask &= events["page"].astype("string").fillna("").to_numpy() == page
+    chosen = events.loc[mask, ["contact_id", "timestamp"]]
+    return pd.DataFrame({"contact_id": chosen["contact_id"].to_numpy(),
+                         "timestamp": pd.to_datetime(chosen["timestamp"]).to_numpy()})
+
+
+def _reached(events, orders, steps) -> pd.DataFrame:
+    """One column per step: the time each contact first reached it in order (NaT if never)."""
+    reached = None
+    out = {}
+    for step in steps:
+        times = _step_times(events, orders, step)
+        if reached is not None:
+            times = times.merge(reached.rename("after"), left_on="contact_id", right_index=True, how="inner")
+            times = times[times["timestamp"] >= times["after"]]
+        reached = times.groupby("contact_id", sort=False)["timestamp"].min()
+        out[step] = reached
+    return pd.DataFrame(out)
+
+
+def funnel(events: pd.DataFrame, orders: pd.DataFrame | None = None, steps=DEFAULT_STEPS, by=None) -> pd.DataFrame:
+    """Contacts reaching each step of a funnel in order, and the conversion between steps.
+
+    Parameters
+    ----------
+    events, orders : DataFrame
+        The events table (contact_id, timestamp, event, page) and, for the ``"purchase"`` step, the
+        orders table (contact_id, order_date).
+    steps : sequence of str
+        Step names (see the module docstring); default :data:`DEFAULT_STEPS`.
+    by : str or Series, optional
+        Split the funnel by a group: the name of a column of ``events`` that is constant per contact
+        (such as ``"business"``), or a Series mapping contact_id to a group (such as the contacts'
+        acquisition ``channel``).
+
+    Returns
+    -------
+    DataFrame with one row per step (and group): ``step``, ``contacts``, ``from_previous`` (share of the
+    previous step's contacts who went on) and ``from_first`` (share of the first step's contacts).
+
+    >>> events = pd.DataFrame({
+    ...     "contact_id": ["a", "a", "a", "b", "b", "c"],
+    ...     "timestamp": pd.to_datetime(["2025-01-01 10:00", "2025-01-01 10:05", "2025-01-01 10:09",
+    ...                                  "2025-01-02 09:00", "2025-01-02 09:01", "2025-01-03 12:00"]),
+    ...     "event": ["visit", "add_to_cart", "checkout_start", "visit", "add_to_cart", "visit"],
+    ...     "page": [None] * 6})
+    >>> orders = pd.DataFrame({"contact_id": ["a"], "order_date": pd.to_datetime(["2025-01-01 10:12"])})
+    >>> funnel(events, orders, steps=["visit", "add_to_cart", "checkout_start", "purchase"]).round(3)
+                 step  contacts  from_previous  from_first
+    0           visit         3          1.000       1.000
+    1     add_to_cart         2          0.667       0.667
+    2  checkout_start         1          0.500       0.333
+    3        purchase         1          1.000       0.333
+    """
+    _require(events, ["contact_id", "timestamp", "event"] + (["page"] if any(":" in s for s in steps) else []),
+             "events")
+    steps = list(steps)
+    if not steps:
+        raise ValueError("give at least one step")
+    reached = _reached(events, orders, steps)
+    hit = reached.notna()
+    if by is None:
+        counts = hit.sum().to_frame("contacts").T
+        counts.index = [None]
+    else:
+        if isinstance(by, str):
+            _require(events, [by], "events")
+            groups = events.drop_duplicates("contact_id").set_index("contact_id")[by]
+            name = by
+        else:
+            groups = pd.Series(by)
+            name = groups.name or "group"
+        counts = hit.groupby(groups.reindex(hit.index).to_numpy(), observed=True).sum()
+    long = counts.stack().rename("contacts").reset_index()
+    long.columns = ["group", "step", "contacts"]
+    long["contacts"] = long["contacts"].astype("int64")
+    prev = long.groupby("group", sort=False, dropna=False)["contacts"].shift(1)
+    first = long.groupby("group", sort=False, dropna=False)["contacts"].transform("first")
+    # The first step converts from itself (1.0); a step after an empty one has no rate (NaN).
+    long["from_previous"] = (long["contacts"] / prev.where(prev > 0)).where(prev.notna(), 1.0)
+    long["from_first"] = long["contacts"] / first.where(first > 0)
+    if by is None:
+        return long.drop(columns="group")
+    return long.rename(columns={"group": name})
+
+
+def micro_conversions(events: pd.DataFrame, as_of=None) -> pd.DataFrame:
+    """The source's micro-conversions for each contact: flags and counts.
+
+    Columns (one row per contact in ``events``):
+
+    - ``link_click`` (email clicks), ``opt_in`` (lead-magnet sign-ups), ``product_interest`` (product
+      page views and add-to-cart), ``newsletter`` (newsletter sign-ups), ``specific_pages`` (sizing
+      guide, reviews, FAQ and pricing page views), ``video`` (video views), ``social`` (likes, follows,
+      shares, comments): counts;
+    - ``time_on_site`` (total visit seconds), ``visits``, ``days_since_visit`` (as of ``as_of``, default
+      the day after the last event);
+    - ``time_above_average``, ``visits_above_average``, ``recency_above_average`` (more recent than the
+      average contact with a visit): flags;
+    - ``micro_conversions``: how many of the ten kinds the contact did at least once.
+
+    >>> events = pd.DataFrame({
+    ...     "contact_id": ["a", "a", "a", "b", "b"],
+    ...     "timestamp": pd.to_datetime(["2025-01-01", "2025-01-01", "2025-01-02", "2025-01-05", "2025-01-05"]),
+    ...     "event": ["visit", "page_view", "newsletter_signup", "visit", "video_view"],
+    ...     "page": [None, "sizing_guide", None, None, None],
+    ...     "duration_s": [300.0, None, None, 60.0, None]})
+    >>> mc = micro_conversions(events, as_of="2025-01-10")
+    >>> mc[["newsletter", "specific_pages", "video", "time_above_average", "recency_above_average",
+    ...     "micro_conversions"]].values.tolist()
+    [[1, 1, 0, True, False, 3], [0, 0, 1, False, True, 2]]
+    """
+    _require(events, ["contact_id", "timestamp", "event"], "events")
+    ev = events["event"].astype(str).to_numpy()
+    page = events["page"].astype("string").fillna("").to_numpy() if "page" in events.columns else np.full(len(events), "")
+    ids = events["contact_id"].to_numpy()
+    codes, uniques = pd.factorize(ids)
+    n = len(uniques)
+
+    def count(mask):
+        return np.bincount(codes[mask], minlength=n)
+
+    out = pd.DataFrame(index=pd.Index(uniques, name="contact_id"))
+    out["link_click"] = count(ev == "email_click")
+    out["opt_in"] = count(ev == "lead_magnet_signup")
+    out["product_interest"] = count(((ev == "page_view") & (page == "product")) | (ev == "add_to_cart"))
+    out["newsletter"] = count(ev == "newsletter_signup")
+    out["specific_pages"] = count((ev == "page_view") & np.isin(page, ["sizing_guide", "reviews", "faq", "pricing"]))
+    out["video"] = count(ev == "video_view")
+    out["social"] = count(ev == "social_engagement")
+    is_visit = ev == "visit"
+    if "duration_s" in events.columns:
+        dur = pd.to_numeric(events["duration_s"], errors="coerce").astype("float64").fillna(0.0).to_numpy()
+    else:
+        dur = np.zeros(len(events))
+    out["time_on_site"] = np.bincount(codes[is_visit], weights=dur[is_visit], minlength=n)
+    out["visits"] = count(is_visit)
+    ts = pd.to_datetime(events["timestamp"])
+    as_of = ts.max().normalize() + pd.Timedelta(days=1) if as_of is None else pd.Timestamp(as_of)
+    last_visit = pd.Series(ts.to_numpy()[is_visit]).groupby(codes[is_visit]).max()
+    days = (as_of - last_visit).dt.total_seconds() / 86400
+    out["days_since_visit"] = days.reindex(np.arange(n)).to_numpy()
+    visitors = out["visits"] > 0
+    out["time_above_average"] = out["time_on_site"] > out.loc[visitors, "time_on_site"].mean()
+    out["visits_above_average"] = out["visits"] > out.loc[visitors, "visits"].mean()
+    out["recency_above_average"] = (out["days_since_visit"] < out.loc[visitors, "days_since_visit"].mean()).fillna(False)
+    kinds = ["link_click", "opt_in", "product_interest", "newsletter", "specific_pages", "video", "social"]
+    flags = ["time_above_average", "visits_above_average", "recency_above_average"]
+    out["micro_conversions"] = (out[kinds] > 0).sum(axis=1) + out[flags].sum(axis=1)
+    return out
+
+
+def touches_before_first_visit(events: pd.DataFrame) -> pd.DataFrame:
+    """Ad impressions each contact was shown, and noticed, before their first visit.
+
+    For the 7-touch lesson: an old rule says a message must be seen about seven times before it
+    registers. Columns: ``impressions`` and ``noticed`` (before the first visit, or in all for contacts
+    who never visited), ``first_visit`` (NaT if none), ``visited``, and ``first_visit_source``.
+
+    >>> events = pd.DataFrame({
+    ...     "contact_id": ["a", "a", "a", "a", "b"],
+    ...     "timestamp": pd.to_datetime(["2025-01-01", "2025-01-02", "2025-01-03", "2025-01-04", "2025-01-01"]),
+    ...     "event": ["ad_impression", "ad_impression", "visit", "ad_impression", "ad_impression"],
+    ...     "source": ["ads", "social", "ads", "ads", "ads"],
+    ...     "noticed": [True, False, None, True, True]})
+    >>> touches_before_first_visit(events)[["impressions", "noticed", "visited"]].values.tolist()
+    [[2, 1, True], [1, 1, False]]
+    """
+    _require(events, ["contact_id", "timestamp", "event"], "events")
+    ev = events["event"].astype(str).to_numpy()
+    ts = pd.to_datetime(events["timestamp"]).to_numpy()
+    codes, uniques = pd.factorize(events["contact_id"].to_numpy())
+    n = len(uniques)
+    is_visit = ev == "visit"
+    first = np.full(n, np.datetime64("NaT"), dtype=ts.dtype)
+    order = np.flatnonzero(is_visit)
+    if len(order):
+        visit_times = pd.Series(ts[order]).groupby(codes[order]).min()
+        first[visit_times.index.to_numpy()] = visit_times.to_numpy()
+    before = np.isnat(first[codes]) | (ts < first[codes])
+    is_imp = (ev == "ad_impression") & before
+    noticed = events["noticed"].astype("boolean").fillna(False).to_numpy(bool) if "noticed" in events.columns \
+        else np.zeros(len(events), bool)
+    out = pd.DataFrame(index=pd.Index(uniques, name="contact_id"))
+    out["impressions"] = np.bincount(codes[is_imp], minlength=n)
+    out["noticed"] = np.bincount(codes[is_imp & noticed], minlength=n)
+    out["first_visit"] = first
+    out["visited"] = ~np.isnat(first)
+    if "source" in events.columns and len(order):
+        src = events["source"].astype("string").to_numpy()
+        first_src = pd.Series(src[order], index=codes[order])
+        first_src = first_src[ts[order] == first[codes[order]]]
+        first_src = first_src[~first_src.index.duplicated()]
+        out["first_visit_source"] = pd.Series(first_src.reindex(np.arange(n)).to_numpy(), index=out.index,
+                                              dtype="string")
+    return out
+
+
+def abandonment(events: pd.DataFrame, orders: pd.DataFrame, window_hours: float = 24.0) -> pd.DataFrame:
+    """Checkouts with and without chat help, and how many of each were abandoned.
+
+    A checkout is a ``checkout_start`` event. It is *completed* when the same contact places an order
+    within ``window_hours`` after it, otherwise *abandoned*. Its chat help is the outcome of a
+    ``chat_request`` in the same session (``answered_fast``, ``answered_slow``, ``unanswered``), or
+    ``no_chat``.
+
+    Returns one row per kind of chat help: ``checkouts``, ``abandoned``, ``abandonment_rate``, plus a
+    final ``all`` row.
+
+    >>> events = pd.DataFrame({
+    ...     "contact_id": ["a", "a", "b", "b", "c"],
+    ...     "session_id": [1, 1, 2, 2, 3],
+    ...     "timestamp": pd.to_datetime(["2025-01-01 10:00", "2025-01-01 10:01", "2025-01-02 10:00",
+    ...                                  "2025-01-02 10:02", "2025-01-03 09:00"]),
+    ...     "event": ["checkout_start", "chat_request", "checkout_start", "chat_request", "checkout_start"],
+    ...     "detail": [None, "answered_fast", None, "unanswered", None]})
+    >>> orders = pd.DataFrame({"contact_id": ["a"], "order_date": pd.to_datetime(["2025-01-01 10:05"])})
+    >>> abandonment(events, orders)["abandonment_rate"].to_dict()
+    {'answered_fast': 0.0, 'no_chat': 1.0, 'unanswered': 1.0, 'all': 0.6666666666666666}
+    """
+    _require(events, ["contact_id", "timestamp", "event", "session_id"], "events")
+    _require(orders, ["contact_id", "order_date"], "orders")
+    ev = events["event"].astype(str)
+    checkouts = events.loc[ev == "checkout_start", ["contact_id", "session_id", "timestamp"]].copy()
+    checkouts["timestamp"] = pd.to_datetime(checkouts["timestamp"])
+    checkouts["row"] = np.arange(len(checkouts))
+    chats = events.loc[ev == "chat_request", ["session_id", "detail"]] if "detail" in events.columns else \
+        events.loc[ev == "chat_request", ["session_id"]].assign(detail="answered")
+    chats = chats.dropna(subset=["session_id"]).drop_duplicates("session_id", keep="first")
+    checkouts = checkouts.merge(chats, on="session_id", how="left")
+    checkouts["chat"] = checkouts["detail"].astype("string").fillna("no_chat")
+    od = pd.DataFrame({"contact_id": orders["contact_id"].to_numpy(),
+                       "order_date": pd.to_datetime(orders["order_date"]).to_numpy()}).drop_duplicates()
+    pairs = checkouts[["row", "contact_id", "timestamp"]].merge(od, on="contact_id", how="inner")
+    delta = pairs["order_date"] - pairs["timestamp"]
+    ok = (delta >= pd.Timedelta(0)) & (delta <= pd.Timedelta(hours=window_hours))
+    completed_rows = np.unique(pairs.loc[ok, "row"].to_numpy())
+    checkouts["abandoned"] = ~checkouts["row"].isin(completed_rows)
+    table = checkouts.groupby("chat", sort=True).agg(checkouts=("row", "size"), abandoned=("abandoned", "sum"))
+    table.loc["all"] = [len(checkouts), int(checkouts["abandoned"].sum())]
+    table = table.astype("int64")
+    table["abandonment_rate"] = table["abandoned"] / table["checkouts"].where(table["checkouts"] > 0)
+    table.index.name = "chat"
+    return table
