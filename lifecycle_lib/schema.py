@@ -1038,12 +1038,13 @@ def read_orders(
     if refunded is not None:
         ref = parse_amounts(refunded, column="Refunded Amount", file=file, rows=std["_row"].to_numpy()).fillna(0)
         ref = ref.to_numpy()
-        partial = ref > 0
+        deduct = std["_refund_share"].to_numpy() * ref
+        partial = deduct > 0
         if partial.any():
             findings.append(Finding("partial refunds", int(partial.sum()),
-                                    f"subtracted {ref[partial].sum():,.2f} from those orders' amounts",
+                                    f"subtracted the {deduct.sum():,.2f} refunded from those orders' amounts",
                                     list(std["_row"][partial][:MAX_EXAMPLES])))
-            std["amount"] = std["amount"].to_numpy() - std["_refund_share"].to_numpy() * ref
+            std["amount"] = std["amount"].to_numpy() - deduct
     no_amount = std["amount"].isna().to_numpy()
     if no_amount.all():
         raise DataError("every amount cell is empty", file=file, column=amount_src,
@@ -1067,9 +1068,9 @@ def read_orders(
         std = std[~no_customer]
 
     # -- returns as negative lines -----------------------------------------------------------------------
-    negative = (std["amount"] < 0).to_numpy()
+    negative = (std["amount"] < 0).to_numpy().copy()
     if "_is_return" in std:
-        negative |= std["_is_return"].to_numpy(dtype=bool)
+        negative = negative | std["_is_return"].to_numpy(dtype=bool)
     if negative.any():
         label = "returns, refunds or cancellations (negative amounts)"
         if layout == "uci":
@@ -1161,8 +1162,10 @@ def _finish(std: pd.DataFrame) -> pd.DataFrame:
     keep = [c for c in ORDERS_FILE_COLUMNS if c in std.columns]
     out = std[keep].copy()
     out["customer_id"] = out["customer_id"].astype("string")
-    out["order_date"] = pd.to_datetime(out["order_date"]).astype("datetime64[ns]")
-    out["amount"] = out["amount"].astype("float64")
+    if not pd.api.types.is_datetime64_dtype(out["order_date"].dtype):  # lines set aside before parsing
+        out["order_date"] = parse_dates(out["order_date"], notes=[]).to_numpy()
+    out["order_date"] = out["order_date"].astype("datetime64[ns]")
+    out["amount"] = parse_amounts(out["amount"]).astype("float64")
     for col in ("order_id", "product", "channel", "discount_code", "promotion", "country"):
         if col in out:
             out[col] = _clean_text(out[col])
