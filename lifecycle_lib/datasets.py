@@ -1,6 +1,14 @@
 """The course's data: the two sample businesses and the real CDNOW sample.
 
-Every lesson reaches data through this module, never through a relative path.
+Every lesson reaches data through this module, never through a relative path:
+
+- ``load_<table>(business=None)`` reads one committed sample table from ``DATA_DIR``
+  (``business="shop"`` or ``"service"`` keeps one business), ``load_all()`` reads them all;
+- ``simulate(seed, size)`` makes the tables in memory (``size="tiny"`` is the fast per-student variant);
+- ``generate(seed, size, out)`` writes them as Parquet, bit-for-bit the same for the same seed and size;
+- ``load_cdnow()`` reads the real CDNOW sample.
+
+The columns of every table are described in ``datasets/README.md``.
 """
 
 from __future__ import annotations
@@ -10,13 +18,269 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["AS_OF", "DATA_DIR", "load_cdnow"]
+__all__ = [
+    "AS_OF",
+    "DATA_DIR",
+    "BUSINESSES",
+    "TABLES",
+    "TRUE_TYPES",
+    "simulate",
+    "generate",
+    "load_products",
+    "load_contacts",
+    "load_events",
+    "load_orders",
+    "load_promotions",
+    "load_subscriptions",
+    "load_tickets",
+    "load_reviews",
+    "load_referrals",
+    "load_marketing_spend",
+    "load_true_types",
+    "load_all",
+    "load_cdnow",
+]
 
 #: The moment the sample data ends; the default "as of" date of every analysis.
 AS_OF = pd.Timestamp("2026-01-01")
 
 #: The committed sample tables (the repository's ``datasets/`` folder).
 DATA_DIR = Path(__file__).resolve().parent.parent / "datasets"
+
+#: The two sample businesses: the pet-bed shop and the pet-care subscription service.
+BUSINESSES = ("shop", "service")
+
+#: The sample tables, in the order of the data dictionary (one Parquet file each).
+TABLES = (
+    "products",
+    "contacts",
+    "events",
+    "orders",
+    "promotions",
+    "subscriptions",
+    "tickets",
+    "reviews",
+    "referrals",
+    "marketing_spend",
+    "true_types",
+)
+
+#: The hidden behaviour types of the simulated people (the answer key's categories).
+TRUE_TYPES = ("impulse", "wandering", "need_based", "discount_hunter", "researcher", "dissatisfied", "loyal")
+
+_SIZES = ("tiny", "small", "large")
+
+
+def _check_business(business: str | None) -> None:
+    if business is not None and business not in BUSINESSES:
+        raise ValueError(f"business must be one of {BUSINESSES} or None (both), not {business!r}")
+
+
+def _only(table: pd.DataFrame, business: str | None) -> pd.DataFrame:
+    """Rows of one business (all rows for None), with a fresh index."""
+    if business is None or "business" not in table.columns:
+        return table
+    return table[table["business"] == business].reset_index(drop=True)
+
+
+def simulate(seed: int = 2024, size: str = "small") -> dict[str, pd.DataFrame]:
+    """Simulate both sample businesses in memory: a dict of table name -> DataFrame.
+
+    The same ``seed`` and ``size`` always give the same tables. ``size`` is ``"tiny"``
+    (about 300 contacts per business, well under a second: the per-student variants of the
+    exercises), ``"small"`` (about 4,000 shop and 3,000 service contacts: the committed files) or
+    ``"large"`` (over 100,000 customers and 1,000,000 orders; ``events`` are kept for a 5% random
+    sample of contacts only). The tables and their columns are those of ``datasets/README.md``.
+
+    >>> data = simulate(seed=1, size="tiny")
+    >>> sorted(data) == sorted(TABLES)
+    True
+    >>> data["contacts"]["business"].value_counts().to_dict()
+    {'shop': 300, 'service': 300}
+    >>> simulate(seed=1, size="tiny")["orders"].equals(data["orders"])
+    True
+    """
+    if size not in _SIZES:
+        raise ValueError(f"size must be one of {_SIZES}, not {size!r}")
+    from lifecycle_lib import _simulator
+
+    return _simulator.simulate(seed=seed, size=size)
+
+
+def generate(seed: int = 2024, size: str = "small", out: str | Path = DATA_DIR) -> list[Path]:
+    """Simulate and write every table as ``<out>/<table>.parquet``; returns the paths written.
+
+    The files are the same, byte for byte, for the same seed and size (this is how the committed
+    ``datasets/`` folder is made: ``lifecycle data generate --seed 2024 --size small --out datasets``).
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     paths = generate(seed=1, size="tiny", out=tmp)
+    ...     [p.name for p in paths][:3]
+    ['products.parquet', 'contacts.parquet', 'events.parquet']
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    tables = simulate(seed=seed, size=size)
+    paths = []
+    for name in TABLES:
+        arrow = pa.Table.from_pandas(tables[name], preserve_index=False)
+        path = out / f"{name}.parquet"
+        pq.write_table(arrow, path, compression="zstd", compression_level=9, write_statistics=False)
+        paths.append(path)
+    return paths
+
+
+def _read(name: str, business: str | None) -> pd.DataFrame:
+    _check_business(business)
+    path = DATA_DIR / f"{name}.parquet"
+    if not path.exists():
+        raise FileNotFoundError(
+            f"{path} is missing. Fix: regenerate the sample data with "
+            "'lifecycle data generate --seed 2024 --size small --out datasets' in the repository folder."
+        )
+    return _only(pd.read_parquet(path), business)
+
+
+def load_products(business: str | None = None) -> pd.DataFrame:
+    """The catalogue: shop beds, accessories and the partner's pet-care products; service plans and add-ons.
+
+    >>> products = load_products()
+    >>> products.groupby("business", observed=True).size().to_dict()
+    {'shop': 18, 'service': 7}
+    >>> load_products("service")["category"].value_counts().to_dict()
+    {'add_on': 4, 'plan': 3, 'bed': 0, 'accessory': 0, 'pet_care': 0}
+    """
+    return _read("products", business)
+
+
+def load_contacts(business: str | None = None) -> pd.DataFrame:
+    """One row per known person: first seen, acquisition channel, email opt-in.
+
+    >>> contacts = load_contacts("shop")
+    >>> contacts["contact_id"].str.startswith("S-").all()
+    np.True_
+    >>> list(contacts.columns)
+    ['contact_id', 'business', 'first_seen', 'channel', 'email_opt_in']
+    """
+    return _read("contacts", business)
+
+
+def load_events(business: str | None = None) -> pd.DataFrame:
+    """Everything a contact did or was shown (ad impressions, visits, page views, sign-ups, carts, chats...).
+
+    >>> events = load_events("service")
+    >>> events["timestamp"].is_monotonic_increasing
+    True
+    >>> "ad_impression" in set(events["event"])
+    True
+    """
+    return _read("events", business)
+
+
+def load_orders(business: str | None = None) -> pd.DataFrame:
+    """One row per order line; the service's monthly charges are lines of category ``plan``.
+
+    >>> orders = load_orders("shop")
+    >>> bool((orders["amount"] <= orders["quantity"] * orders["unit_price"] + 1e-9).all())
+    True
+    """
+    return _read("orders", business)
+
+
+def load_promotions(business: str | None = None) -> pd.DataFrame:
+    """The sales and offers of both businesses, with first and last day and the discount.
+
+    >>> load_promotions("shop")["promotion"].head(2).tolist()
+    ['Spring Sale 2024', 'Summer Sale 2024']
+    """
+    return _read("promotions", business)
+
+
+def load_subscriptions(business: str | None = None) -> pd.DataFrame:
+    """The service's subscription periods, one row per period on one plan (the shop has none).
+
+    >>> subs = load_subscriptions()
+    >>> subs["plan"].cat.categories.tolist()
+    ['basic', 'standard', 'premium']
+    >>> len(load_subscriptions("shop"))
+    0
+    """
+    return _read("subscriptions", business)
+
+
+def load_tickets(business: str | None = None) -> pd.DataFrame:
+    """Support tickets: topic, order concerned, time to first response and satisfaction.
+
+    >>> tickets = load_tickets()
+    >>> set(tickets["business"]) == {"shop", "service"}
+    True
+    """
+    return _read("tickets", business)
+
+
+def load_reviews(business: str | None = None) -> pd.DataFrame:
+    """Public reviews with a 1-5 rating and how long the business took to reply.
+
+    >>> reviews = load_reviews("shop")
+    >>> reviews["rating"].between(1, 5).all()
+    np.True_
+    """
+    return _read("reviews", business)
+
+
+def load_referrals(business: str | None = None) -> pd.DataFrame:
+    """Who recommended whom: each referred contact came through the ``referral`` channel.
+
+    >>> referrals = load_referrals("shop")
+    >>> referrals["referred_id"].is_unique
+    True
+    """
+    return _read("referrals", business)
+
+
+def load_marketing_spend(business: str | None = None) -> pd.DataFrame:
+    """Monthly marketing spend in EUR by channel and purpose (``acquisition`` or ``retention``).
+
+    >>> spend = load_marketing_spend("service")
+    >>> spend.groupby("purpose", observed=True)["amount"].sum().gt(0).all()
+    np.True_
+    """
+    return _read("marketing_spend", business)
+
+
+def load_true_types(business: str | None = None) -> pd.DataFrame:
+    """The answer key: the hidden behaviour type of every contact (for checking rules, not for rules).
+
+    >>> types = load_true_types()
+    >>> sorted(types["true_type"].cat.categories) == sorted(TRUE_TYPES)
+    True
+    """
+    return _read("true_types", business)
+
+
+def load_all(business: str | None = None) -> dict[str, pd.DataFrame]:
+    """Every sample table at once, as a dict of table name -> DataFrame (the shape ``simulate`` returns).
+
+    >>> data = load_all("shop")
+    >>> list(data) == list(TABLES)
+    True
+    >>> load_all("pets")
+    Traceback (most recent call last):
+    ...
+    ValueError: business must be one of ('shop', 'service') or None (both), not 'pets'
+    """
+    _check_business(business)
+    loaders = {
+        "products": load_products, "contacts": load_contacts, "events": load_events, "orders": load_orders,
+        "promotions": load_promotions, "subscriptions": load_subscriptions, "tickets": load_tickets,
+        "reviews": load_reviews, "referrals": load_referrals, "marketing_spend": load_marketing_spend,
+        "true_types": load_true_types,
+    }
+    return {name: loaders[name](business) for name in TABLES}
 
 
 def _lifetimes_data_file(name: str) -> Path:
