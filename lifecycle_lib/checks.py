@@ -71,7 +71,14 @@ _DEFAULT_ATOL = 1e-9
 
 
 class CheckError(Exception):
-    """Base class of everything a check raises; the message is written for the learner."""
+    """Base class of everything a check raises; the message is written for the learner.
+
+    In Jupyter the error shows as its message alone, without the check's own code in a traceback.
+    """
+
+    def _render_traceback_(self):
+        return [f"\x1b[31m{type(self).__name__}\x1b[0m: {line}" if i == 0 else line
+                for i, line in enumerate(str(self).splitlines())]
 
 
 class NotAnswered(CheckError):

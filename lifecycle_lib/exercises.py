@@ -304,8 +304,7 @@ def make_key(exercise: Exercise) -> dict:
 
 def _lines(text: str) -> list:
     """Notebook-style source: a list of lines, each but the last ending in a newline."""
-    parts = text.splitlines(keepends=True)
-    return parts
+    return text.splitlines(keepends=True)
 
 
 def _blank(q: Question) -> str:
@@ -359,8 +358,7 @@ def exercise_notebook(exercise: Exercise) -> dict:
         if "mistake" in tags:
             continue
         new = {"cell_type": cell["cell_type"], "metadata": json.loads(json.dumps(cell.get("metadata", {}))), "source": _source(cell)}
-        if "id" in cell:
-            new["id"] = cell["id"]
+        new["id"] = cell.get("id") or f"cell-{len(out_cells)}"
         if cell["cell_type"] == "code":
             new["execution_count"] = None
             new["outputs"] = []
@@ -392,3 +390,226 @@ def exercise_notebook(exercise: Exercise) -> dict:
 def dumps_notebook(nb: dict) -> str:
     """Serialise a notebook the way Jupyter does (sorted keys, one-space indent): same input, same bytes."""
     return json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+
+
+def find_solutions(source) -> list:
+    """The solution notebooks of a folder (``NN_name.ipynb``), sorted; a clear error when there are none."""
+    folder = Path(source)
+    if not folder.is_dir():
+        raise UsageError(f"{folder}: no such folder of solution notebooks. Fix: pass --source with the folder that holds NN_name.ipynb files.")
+    found = sorted(p for p in folder.iterdir() if NOTEBOOK_NAME.match(p.name))
+    if not found:
+        raise UsageError(f"{folder}: holds no solution notebooks named NN_name.ipynb.")
+    return found
+
+
+def _roles(nb: dict) -> list:
+    """(role, question id) of every cell: parameters, setup, question, answer, mistake, check, text."""
+    roles = []
+    for cell in nb["cells"]:
+        tags = _tags(cell)
+        qid = _meta(cell).get("id")
+        role = next((t for t in _LIFECYCLE_TAGS if t in tags), None)
+        if role is None:
+            role = "setup" if cell.get("cell_type") == "code" else "text"
+        roles.append((role, qid))
+    return roles
+
+
+def _runnable_solution(exercise: Exercise) -> dict:
+    """The solution as a kernel runs it in the build: outputs cleared, mistake cells left out (as nbval skips them)."""
+    nb = json.loads(json.dumps(exercise.notebook))
+    cells = []
+    for cell in nb["cells"]:
+        if "mistake" in _tags(cell):
+            continue
+        if cell.get("cell_type") == "code":
+            cell["outputs"], cell["execution_count"] = [], None
+        cells.append(cell)
+    nb["cells"] = cells
+    return nb
+
+
+def _errors(cell: dict) -> list:
+    return [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+
+
+def _judge_run(name: str, kind: str, nb: dict) -> list:
+    """Problems found in an executed notebook: kind "solution" (nothing may fail) or "blank" (only checks fail)."""
+    problems = []
+    for i, ((role, qid), cell) in enumerate(zip(_roles(nb), nb["cells"])):
+        if cell.get("cell_type") != "code":
+            continue
+        errors = _errors(cell)
+        where = f"{name}.ipynb, {qid}" if qid else f"{name}.ipynb, cell {i} ({role})"
+        if kind == "solution" and errors:
+            e = errors[0]
+            problems.append(f"{where}: the solution fails: {e.get('ename')}: {_strip_ansi(e.get('evalue', ''))}")
+        elif kind == "blank" and role == "check":
+            if not errors:
+                problems.append(f"{where}: the check passes on the blank exercise, so the blank gives the answer away.")
+            elif errors[0].get("ename") not in ("NotAnswered", "WrongAnswer"):
+                e = errors[0]
+                problems.append(f"{where}: on the blank exercise the check fails with {e.get('ename')}: {_strip_ansi(e.get('evalue', ''))} instead of asking for an answer.")
+        elif kind == "blank" and errors:
+            e = errors[0]
+            problems.append(
+                f"{where}: on the blank exercise this cell fails ({e.get('ename')}: {_strip_ansi(e.get('evalue', ''))}); "
+                f"only check cells may fail before the student answers (does it use an answer variable?)."
+            )
+    return problems
+
+
+def _strip_ansi(text: str) -> str:
+    return re.sub(r"\x1b\[[0-9;]*m", "", text).strip().splitlines()[0] if text.strip() else ""
+
+
+def _verify_mistakes(exercise: Exercise, key: dict) -> list:
+    """Run every mistake in this process and make sure its check rejects it with its own hint."""
+    from lifecycle_lib import checks
+
+    problems = []
+    try:
+        answers = checks.expected_answers(key, variant=0)
+    except checks.KeyProblem as exc:
+        return [f"{exercise.name}.ipynb: {exc}"]
+    for q in exercise.questions:
+        exp = answers[q.id]
+        if q.kind == "choice":
+            options = q.compare.get("options", [])
+            if exp.value not in options:
+                problems.append(f"{exercise.name}.ipynb, {q.id}: the reference answer {exp.value!r} is not one of the options {options}.")
+        if len(exp.mistakes) != len(q.mistakes):
+            failed = [m.hint for m in q.mistakes if m.hint not in [h for _, h in exp.mistakes]]
+            problems.append(f"{exercise.name}.ipynb, {q.id}: a mistake cell raises instead of computing a wrong answer (hint {failed[0]!r}).")
+            continue
+        for value, hint in exp.mistakes:
+            verdict = checks.diagnose(exp, value)
+            if verdict.ok:
+                problems.append(f"{exercise.name}.ipynb, {q.id}: the mistake with hint {hint!r} passes the check; it is not a mistake for variant 0 (or compare is too lenient).")
+            elif verdict.hint != hint:
+                problems.append(f"{exercise.name}.ipynb, {q.id}: the mistake with hint {hint!r} gives the same value as an earlier mistake, so its hint is never shown.")
+    return problems
+
+
+async def _execute_all(jobs, timeout, workers):
+    import asyncio
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    limit = asyncio.Semaphore(workers)
+
+    async def run(folder, nb):
+        async with limit:
+            node = nbformat.reads(dumps_notebook(nb), as_version=4)
+            client = NotebookClient(node, timeout=timeout, allow_errors=True, kernel_name="python3",
+                                    resources={"metadata": {"path": str(folder)}})
+            await client.async_execute()
+            return json.loads(nbformat.writes(node))
+
+    return await asyncio.gather(*(run(folder, nb) for folder, nb in jobs))
+
+
+def verify(exercises: list, *, timeout: float = 600, workers: int | None = None) -> list:
+    """Execute every solution and every blank exercise in a fresh kernel each; return the problems found.
+
+    Solutions must pass all their checks and raise nowhere; blank exercises must fail every check
+    (asking for an answer) and nothing else; every mistake must be rejected with its own hint.
+    An empty list means the exercises may be written.
+    """
+    import asyncio
+    import os
+    import tempfile
+
+    from lifecycle_lib import checks
+
+    problems: list = []
+    jobs, labels = [], []
+    with tempfile.TemporaryDirectory(prefix="lifecycle-build-") as tmp:
+        for ex in exercises:
+            key_text = checks.encode_key(make_key(ex))
+            for kind, nb in (("solution", _runnable_solution(ex)), ("blank", exercise_notebook(ex))):
+                folder = Path(tmp) / kind / ex.name
+                (folder / ".keys").mkdir(parents=True)
+                (folder / ".keys" / f"{ex.name}.key").write_text(key_text, encoding="utf-8")
+                (folder / f"{ex.name}.ipynb").write_text(dumps_notebook(nb), encoding="utf-8")
+                jobs.append((folder, nb))
+                labels.append((ex.name, kind))
+        workers = workers or os.cpu_count() or 1
+        executed = asyncio.run(_execute_all(jobs, timeout, workers))
+    for (name, kind), nb in zip(labels, executed):
+        problems.extend(_judge_run(name, kind, nb))
+    for ex in exercises:
+        problems.extend(_verify_mistakes(ex, make_key(ex)))
+    return problems
+
+
+def _generate(solutions: list) -> dict:
+    """{relative path: text} of everything the build writes for these parsed solutions."""
+    from lifecycle_lib import checks
+
+    files = {}
+    for ex in solutions:
+        files[f"{ex.name}.ipynb"] = dumps_notebook(exercise_notebook(ex))
+        files[f".keys/{ex.name}.key"] = checks.encode_key(make_key(ex))
+    return files
+
+
+def _existing(out: Path) -> dict:
+    files = {}
+    if out.is_dir():
+        for p in sorted(out.iterdir()):
+            if NOTEBOOK_NAME.match(p.name):
+                files[p.name] = p.read_text(encoding="utf-8")
+        keys = out / ".keys"
+        if keys.is_dir():
+            for p in sorted(keys.glob("*.key")):
+                files[f".keys/{p.name}"] = p.read_text(encoding="utf-8")
+    return files
+
+
+def _repo_root() -> Path:
+    return Path(__file__).resolve().parent.parent
+
+
+def build(source=None, out=None, check_only: bool = False, *, execute: bool = True, timeout: float = 600,
+          workers: int | None = None) -> list:
+    """Generate exercise notebooks and keys from solution notebooks; refuse if any check is wrong.
+
+    ``source`` defaults to the repository's ``solutions/``, ``out`` to ``exercises/``. With
+    ``execute`` (the default) every solution and blank runs first (see :func:`verify`) and a
+    :class:`BuildError` listing every problem stops the build before anything is written.
+    With ``check_only`` nothing is written: the return value lists the files of ``out`` that differ
+    from a fresh build (empty when ``out`` is up to date). Otherwise it lists the files written.
+    Output is deterministic: the same solutions give the same bytes. Exercise notebooks without a
+    solution any more are left in place (``out`` may hold another source's exercises); ``check_only``
+    reports them.
+    """
+    source = Path(source) if source else _repo_root() / "solutions"
+    out = Path(out) if out else _repo_root() / "exercises"
+    solutions = [parse_solution(p) for p in find_solutions(source)]
+    if execute:
+        problems = verify(solutions, timeout=timeout, workers=workers)
+        if problems:
+            raise BuildError("exercises not written; fix the solutions first:\n  " + "\n  ".join(problems))
+    files = _generate(solutions)
+    existing = _existing(out)
+    if check_only:
+        differences = []
+        for rel in sorted(set(files) | set(existing)):
+            if rel not in existing:
+                differences.append(f"{out / rel}: missing (run 'lifecycle exercises build')")
+            elif rel not in files:
+                differences.append(f"{out / rel}: has no solution in {source} (delete it, or restore the solution)")
+            elif files[rel] != existing[rel]:
+                differences.append(f"{out / rel}: differs from what {source} generates (run 'lifecycle exercises build')")
+        return differences
+    (out / ".keys").mkdir(parents=True, exist_ok=True)
+    written = []
+    for rel, text in sorted(files.items()):
+        path = out / rel
+        if existing.get(rel) != text:
+            path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written
