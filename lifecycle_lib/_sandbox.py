@@ -102,16 +102,18 @@ class Confinement:
         return sorted(keep)
 
     def _hide_args(self, blank: Path) -> list[str]:
-        args: list[str] = []
         protected = self._protected()
-        for item in sorted({Path(p).resolve() for p in self.hide}):
-            if not item.exists() or _inside(Path("/tmp"), item) or _inside(item, Path("/tmp")):
-                continue
-            if item.is_dir():
-                if any(_inside(p, item) for p in protected):
-                    continue
-                args += ["--tmpfs", str(item), "--remount-ro", str(item)]
-            else:
+        items = sorted({Path(p).resolve() for p in self.hide})
+        items = [p for p in items if p.exists() and not _inside(p, Path("/tmp")) and not _inside(Path("/tmp"), p)]
+        folders = [p for p in items if p.is_dir() and not any(_inside(k, p) for k in protected)]
+        args: list[str] = []
+        hidden: list[Path] = []
+        for folder in folders:  # sorted: a parent comes before its children, which it already hides
+            if not any(_inside(folder, h) for h in hidden):
+                hidden.append(folder)
+                args += ["--tmpfs", str(folder), "--remount-ro", str(folder)]
+        for item in items:
+            if item.is_file() and not any(_inside(item, h) for h in hidden):
                 args += ["--ro-bind", str(blank), str(item)]
         return args
 
@@ -188,6 +190,7 @@ class JobResult:
     output: str = ""
     output_bytes: int = 0
     seconds: float = 0.0
+    steps: list = field(default_factory=list)
 
     def __repr__(self) -> str:
         return (f"JobResult(ending={self.ending!r}, cell={self.cell}, messages={len(self.messages)}, "
