@@ -146,7 +146,7 @@ def load_reference(path) -> Reference:
     ...    "source": "**q01_1** (2 points) How many?"},
     ...   {"cell_type": "code", "metadata": {"tags": ["answer"], "lifecycle": {"id": "q01_1", "answer": "n"}},
     ...    "source": "n = 3 + variant"},
-    ...   {"cell_type": "code", "metadata": {"tags": ["mistake"], "lifecycle": {"id": "q01_1", "hint": "Add."}},
+    ...   {"cell_type": "code", "metadata": {"tags": ["mistake", "nbval-skip"], "lifecycle": {"id": "q01_1", "hint": "Add."}},
     ...    "source": "n = 3 * variant"},
     ...   {"cell_type": "code", "metadata": {"tags": ["check"], "lifecycle": {"id": "q01_1"}},
     ...    "source": 'check("q01_1", n)'}]
