@@ -329,6 +329,19 @@ def _read_csv(path: Path, raw_head: bytes) -> tuple[pd.DataFrame, dict]:
     sep = _sniff_delimiter(text)
     if sep is None:
         sep = ","
+    lines = [re.sub(r'"[^"]*"', "x", ln) for ln in text.splitlines()[:200] if ln.strip()]
+    if len(lines) > 1 and len(sample) < 65536 or len(lines) > 20:
+        body = lines[1:-1] if len(sample) == 65536 else lines[1:]
+        same = sum(ln.count(sep) == lines[0].count(sep) for ln in body)
+        if body and same < len(body) / 2:
+            raise DataError(
+                f"this is not a table: the header has {lines[0].count(sep) + 1} {_NAMED_DELIMITERS[sep]}-separated "
+                f"fields but most lines have a different number (it reads like text, one column per line)",
+                file=path,
+                rows=[i + 2 for i, ln in enumerate(body) if ln.count(sep) != lines[0].count(sep)][:MAX_EXAMPLES],
+                fix="export the orders as a table: CSV with a comma, semicolon or tab between columns, Excel (.xlsx) "
+                "or Parquet",
+            )
     read = dict(sep=sep, dtype=str, keep_default_na=False, na_values=[""], skipinitialspace=True)
     try:
         try:
@@ -384,7 +397,7 @@ def _read_excel(path: Path, sheet) -> tuple[pd.DataFrame, dict]:
             fix="pass one of those names with sheet=... (command line: --sheet NAME)",
         )
     name = names[0] if sheet is None else sheet
-    df = book.parse(name, dtype=object)
+    df = pd.read_excel(book, sheet_name=name, dtype=object)
     df = df.dropna(how="all").dropna(axis=1, how="all")
     df.columns = [str(c).strip() for c in df.columns]
     return df, {"format": "excel", "sheet": name}
