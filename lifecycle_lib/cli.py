@@ -44,13 +44,19 @@ def _notebooks_clean(args):
 def _exercises_build(args):
     from lifecycle_lib import exercises
 
-    exercises.build(source=args.source, out=args.out, check_only=args.check)
+    result = exercises.build(source=args.source, out=args.out, check_only=args.check)
+    if args.check:
+        for line in result:
+            print(f"lifecycle exercises build --check: {line}", file=sys.stderr)
+        return 1 if result else 0
+    print(f"lifecycle exercises build: wrote {len(result)} files, every check verified both ways")
+    return 0
 
 
 def _assign(args):
-    from lifecycle_lib import grading
+    from lifecycle_lib import assign
 
-    grading.assign(roster=args.roster, out=args.out, source=args.source)
+    assign.assign(roster=args.roster, out=args.out, source=args.source)
 
 
 def _grade(args):

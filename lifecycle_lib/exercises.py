@@ -332,9 +332,9 @@ def _how_to_check(exercise: Exercise) -> dict:
         "The checks compute the expected answers for your own data variant (the `variant` in the parameters cell),\n"
         "so leave that cell as it is.\n"
         "\n"
-        "To check the whole notebook at once, save it and run in a terminal, from the course folder:\n"
+        "To check the whole notebook at once, save it and run in a terminal, in the folder of this notebook:\n"
         "\n"
-        f"    pytest --nbval-lax exercises/{exercise.name}.ipynb\n"
+        f"    pytest --nbval-lax {exercise.name}.ipynb\n"
         "\n"
         "Every failing cell is a check cell of a question still open; when nothing fails, you are done."
     )

@@ -1,0 +1,157 @@
+"""Hand each student their own exercise notebooks, each with its own data variant.
+
+``lifecycle assign --roster roster.csv --out handout/`` reads a roster (columns ``student``,
+``exercise`` and optionally ``variant``) and writes, for every row,
+``handout/<student>/<NN_name>.ipynb``: the exercise notebook with ``variant = <n>`` injected after
+its parameters cell (papermill's parameter injection; nothing is executed), and the key the
+notebook's checks need in ``handout/<student>/.keys/``. ``handout/roster.csv`` records student,
+exercise, variant and file, and is what the grader reads.
+
+A missing variant is derived from the student and the exercise (:func:`derive_variant`), so
+re-running an assignment gives every student the same data again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+__all__ = ["STUDENT_NAME", "derive_variant", "read_roster", "assign"]
+
+#: Student names become folder names: letters, digits, dot, underscore, hyphen, @.
+STUDENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]*$")
+
+
+def derive_variant(student: str, exercise: str) -> int:
+    """A variant between 1 and 9999 that depends only on the student and the exercise name.
+
+    Variant 0 is the public one of ``exercises/``, so it is never handed out.
+
+    >>> derive_variant("ana", "07_active_returning_at_risk") == derive_variant("ana", "07_active_returning_at_risk")
+    True
+    >>> 1 <= derive_variant("ana", "07_active_returning_at_risk") <= 9999
+    True
+    """
+    digest = hashlib.sha256(f"{student}\n{exercise}".encode()).hexdigest()
+    return int(digest[:12], 16) % 9999 + 1
+
+
+def _solutions_by_number(source: Path) -> dict:
+    from lifecycle_lib.exercises import find_solutions
+
+    return {p.name[:2]: p for p in find_solutions(source)}
+
+
+def read_roster(roster, source) -> "pd.DataFrame":  # noqa: F821 - pandas is imported inside
+    """Read and validate a roster: one row per student and exercise, with the exercise resolved.
+
+    ``exercise`` may be the number (``7`` or ``07``), the name (``07_active_returning_at_risk``)
+    or the file name. Returns columns ``student``, ``exercise`` (the full name), ``variant``
+    (given or derived) and ``file`` (relative to the output folder). A mistake in the roster raises
+    :class:`lifecycle_lib.schema.DataError` naming the row and the fix.
+
+    >>> import tempfile, pathlib, json
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "07_demo.ipynb").write_text(json.dumps({"cells": []}))
+    >>> _ = (folder / "roster.csv").write_text("student,exercise,variant\\nana,7,3\\nbo,07_demo,\\n")
+    >>> read_roster(folder / "roster.csv", folder)[["student", "exercise", "variant"]].to_dict("records")[0]
+    {'student': 'ana', 'exercise': '07_demo', 'variant': 3}
+    """
+    import pandas as pd
+
+    from lifecycle_lib.schema import DataError
+
+    roster = Path(roster)
+    if not roster.exists():
+        raise DataError("the roster file does not exist", file=roster, fix="pass --roster with a CSV file of columns student, exercise[, variant]")
+    frame = pd.read_csv(roster, dtype=str, keep_default_na=False)
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    for column in ("student", "exercise"):
+        if column not in frame.columns:
+            raise DataError(f"the roster has no column '{column}' (found {list(frame.columns)})", file=roster,
+                            column=column, fix="the first line must name the columns: student,exercise (and optionally variant)")
+    solutions = _solutions_by_number(Path(source))
+    rows = []
+    for i, rec in enumerate(frame.to_dict("records")):
+        line = i + 2
+        student = rec["student"].strip()
+        if not STUDENT_NAME.match(student):
+            raise DataError("a student name cannot be used as a folder name", file=roster, column="student", rows=[line],
+                            values=[student], fix="use letters, digits, '.', '_', '-' or '@' only, starting with a letter or digit")
+        wanted = rec["exercise"].strip()
+        m = re.match(r"^(\d{1,2})(?:_[a-z0-9_]+)?(?:\.ipynb)?$", wanted)
+        number = f"{int(m.group(1)):02d}" if m else None
+        path = solutions.get(number)
+        if path is None or (m and "_" in wanted and Path(wanted).stem != path.stem):
+            raise DataError("no solution notebook for this exercise", file=roster, column="exercise", rows=[line],
+                            values=[wanted], fix=f"use one of {sorted(p.stem for p in solutions.values())} (or just its number)")
+        given = str(rec.get("variant", "")).strip()
+        if given:
+            if not re.match(r"^\d+$", given):
+                raise DataError("a variant must be a whole number, 0 or more", file=roster, column="variant", rows=[line],
+                                values=[given], fix="write a number, or leave the cell empty to derive one")
+            variant = int(given)
+        else:
+            variant = derive_variant(student, path.stem)
+        rows.append({"student": student, "exercise": path.stem, "variant": variant,
+                     "file": f"{student}/{path.stem}.ipynb", "_line": line})
+    out = pd.DataFrame(rows, columns=["student", "exercise", "variant", "file", "_line"])
+    dup = out[out.duplicated(["student", "exercise"], keep=False)]
+    if len(dup):
+        raise DataError("a student has the same exercise twice", file=roster, column="exercise",
+                        rows=dup["_line"].tolist(), values=dup["exercise"].tolist(), fix="keep one row per student and exercise")
+    return out.drop(columns="_line").sort_values(["student", "exercise"], ignore_index=True)
+
+
+def _with_variant(notebook: dict, variant: int) -> dict:
+    """The notebook with ``variant = <n>`` injected after its parameters cell, by papermill."""
+    import nbformat
+    from papermill.parameterize import parameterize_notebook
+
+    from lifecycle_lib.exercises import dumps_notebook
+
+    node = nbformat.reads(dumps_notebook(notebook), as_version=4)
+    node.metadata["papermill"] = {}  # papermill records the parameters there
+    for cell in node.cells:  # papermill looks for tags on every cell
+        cell.metadata.setdefault("tags", [])
+    node = parameterize_notebook(node, {"variant": int(variant)}, kernel_name="python3", language="python")
+    result = json.loads(nbformat.writes(node))
+    for cell in result["cells"]:
+        meta = cell.setdefault("metadata", {})
+        if "injected-parameters" in meta.get("tags", []):
+            cell["id"] = "injected-parameters"
+        if meta.get("tags") == []:
+            del meta["tags"]
+    # papermill records the run's parameters in the notebook metadata; the roster is the record
+    result.get("metadata", {}).pop("papermill", None)
+    return result
+
+
+def assign(roster, out, source=None) -> "pd.DataFrame":  # noqa: F821
+    """Write one exercise notebook per student and exercise, with that student's variant, and the roster.
+
+    Returns the roster written to ``out/roster.csv`` (student, exercise, variant, file).
+    ``source`` is the folder of solution notebooks (default: the repository's ``solutions/``).
+    """
+    from lifecycle_lib import checks, exercises
+
+    source = Path(source) if source else exercises._repo_root() / "solutions"
+    out = Path(out)
+    table = read_roster(roster, source)
+    parsed = {}
+    for name in sorted(set(table["exercise"])):
+        parsed[name] = exercises.parse_solution(source / f"{name}.ipynb")
+    blanks = {name: exercises.exercise_notebook(ex) for name, ex in parsed.items()}
+    keys = {name: checks.encode_key(exercises.make_key(ex)) for name, ex in parsed.items()}
+    for rec in table.to_dict("records"):
+        folder = out / rec["student"]
+        (folder / ".keys").mkdir(parents=True, exist_ok=True)
+        nb = _with_variant(blanks[rec["exercise"]], rec["variant"])
+        (folder / f"{rec['exercise']}.ipynb").write_text(exercises.dumps_notebook(nb), encoding="utf-8")
+        (folder / ".keys" / f"{rec['exercise']}.key").write_text(keys[rec["exercise"]], encoding="utf-8")
+    out.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out / "roster.csv", index=False)
+    print(f"lifecycle assign: {len(table)} notebooks for {table['student'].nunique()} students in {out}")
+    return table
