@@ -346,7 +346,7 @@ def relationship_stages(
     >>> st["stage"].astype(str).to_dict()
     {'a': 'new', 'b': 'lapsed', 'c': 'new', 'd': 'prospect'}
     >>> print(st.loc["b", "reason"])
-    lapsed: last order 297 days ago, more than 3.0 x their usual gap of 29 days and more than 90 days
+    lapsed: last order 297 days ago, more than 3.0 x their usual gap of 30 days and more than 90 days
     >>> relationship_stages(contacts, orders, as_of="2026-01-01", new_days=30,
     ...                     typical_gap_days=30)["stage"].astype(str).to_dict()
     {'a': 'new', 'b': 'lapsed', 'c': 'at_risk', 'd': 'prospect'}
