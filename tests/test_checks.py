@@ -1,0 +1,255 @@
+"""The self-check: comparisons, teaching messages, mistake hints, keys, and the solution format.
+
+Everything here runs in this process (no kernels); the notebook runs are in test_exercises.py.
+"""
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from lifecycle_lib import checks, exercises
+from lifecycle_lib.checks import NotAnswered, WrongAnswer, check, compare, diagnose
+
+FIXTURE = Path(__file__).parent / "fixtures" / "solutions" / "99_small_shop.ipynb"
+
+
+@pytest.fixture(scope="module")
+def answers():
+    return checks.expected_answers(FIXTURE, variant=0)
+
+
+@pytest.fixture()
+def keyed_folder(tmp_path, monkeypatch):
+    """A folder laid out like exercises/: the key in .keys/, the kernel's working folder set to it."""
+    ex = exercises.parse_solution(FIXTURE)
+    (tmp_path / ".keys").mkdir()
+    (tmp_path / ".keys" / "99_small_shop.key").write_text(checks.encode_key(exercises.make_key(ex)))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("LIFECYCLE_KEYS", raising=False)
+    checks._CACHE.clear()
+    return tmp_path
+
+
+# ---------------------------------------------------------------- compare
+
+
+def test_numbers_within_tolerance_pass_and_outside_fail():
+    assert compare(0.25, 0.2524, {"rtol": 0.01}).ok
+    assert not compare(0.25, 0.26, {"rtol": 0.01}).ok
+    assert not compare(0.25, 0.2500001).ok is False  # default tolerance is tight but not exact
+    assert compare(10, 10.0).ok
+
+
+def test_number_messages_give_direction_and_factor_but_never_the_value():
+    high = compare(0.123456, 0.5).message
+    assert "too high" in high and "0.123456" not in high and "0.12" not in high
+    assert "too low" in compare(0.123456, 0.1).message
+    assert "100 times too large" in compare(0.123456, 12.3456).message
+    assert "factor of 3" in compare(0.123456, 0.370368).message
+    assert "wrong sign" in compare(0.123456, -0.123456).message
+    assert "NaN" in compare(0.123456, float("nan")).message
+
+
+def test_type_mismatches_name_expected_type_and_received_type():
+    msg = compare(3.5, "3.5").message
+    assert "Expected a number" in msg and "string" in msg
+    msg = compare(3.5, pd.Series([1.0, 2.0])).message
+    assert "single number" in msg and "Series with 2 rows" in msg
+    msg = compare(pd.Series([1.0], index=["a"]), 1.0).message
+    assert "Series with 1 row" in msg
+
+
+def test_frames_report_shape_and_columns():
+    exp = pd.DataFrame({"channel": ["ad", "search"], "revenue": [10.0, 20.0]})
+    v = compare(exp, exp[["channel"]])
+    assert not v.ok and "Missing column(s): ['revenue']" in v.message
+    v = compare(exp, exp.iloc[:1])
+    assert not v.ok and "1 row" in v.message
+    v = compare(exp, exp.assign(revenue=[10.0, 25.0]))
+    assert not v.ok and "column 'revenue' differs in 1 row" in v.message and "too high" in v.message
+    assert compare(exp, exp.iloc[::-1]).ok  # rows matched by label, any order
+    assert not compare(exp, exp.iloc[::-1], {"ordered": True}).ok
+
+
+def test_series_index_mistakes_are_explained():
+    exp = pd.Series([10.0, 20.0], index=pd.Index(["ad", "search"], name="channel"), name="amount")
+    v = compare(exp, exp.reset_index())
+    assert not v.ok and "Series" in v.message
+    v = compare(exp, exp.reset_index(drop=True))
+    assert not v.ok and "index" in v.message
+    assert compare(exp, exp.reset_index(drop=True), {"ignore_index": True}).ok
+
+
+def test_sets_ignore_order_and_name_only_the_received_extras():
+    v = compare({"c01", "c02", "c03"}, ["c03", "c01", "c09"], {"kind": "set"})
+    assert not v.ok
+    assert "1 expected item is missing" in v.message and "'c09'" in v.message
+    assert "c02" not in v.message
+    assert compare({"c01", "c02"}, pd.Series(["c02", "c01"]), {"kind": "set"}).ok
+
+
+def test_choice_rejects_answers_outside_the_options_with_the_list():
+    spec = {"kind": "choice", "options": ["ad", "search", "referral"]}
+    v = compare("ad", "email", spec)
+    assert not v.ok and "'ad', 'search', 'referral'" in v.message
+    assert compare("ad", " AD ", spec).ok
+    v = compare("ad", "search", spec)
+    assert not v.ok and "not the best" in v.message
+
+
+def test_diagnose_adds_the_hint_of_the_matching_mistake_only():
+    exp = checks.Expected("q01_1", "x", 0.4, mistakes=[(0.6, "first hint"), (4.0, "second hint")])
+    assert diagnose(exp, 0.6).hint == "first hint"
+    assert diagnose(exp, 4.0).hint == "second hint"
+    assert diagnose(exp, 0.5).hint is None
+    assert diagnose(exp, 0.4).ok
+
+
+# ---------------------------------------------------------------- the fixture's questions
+
+
+def test_every_typical_mistake_of_the_fixture_gets_its_own_hint(answers):
+    solution = exercises.parse_solution(FIXTURE)
+    computing = [q for q in solution.questions if q.kind == "compute"]
+    assert computing
+    for q in computing:
+        exp = answers[q.id]
+        assert [h for _, h in exp.mistakes] == [m.hint for m in q.mistakes]
+        for value, hint in exp.mistakes:
+            verdict = diagnose(exp, value)
+            assert not verdict.ok and verdict.hint == hint, q.id
+
+
+def test_check_prints_on_success(keyed_folder, answers, capsys):
+    variant = 0  # noqa: F841 - check reads it from the caller's globals, as in a notebook
+    check("q99_1", answers["q99_1"].value)
+    out = capsys.readouterr().out
+    assert out.startswith("q99_1: correct (1 point).")
+    assert "average order value" in out  # the author's explanation
+
+
+def test_check_raises_a_teaching_error_with_the_mistake_hint(keyed_folder, answers):
+    total = answers["q99_1"].mistakes[0][0]
+    with pytest.raises(WrongAnswer) as info:
+        check("q99_1", total, variant=0)
+    text = str(info.value)
+    assert "too high" in text and "Hint: That is the total revenue." in text
+    assert f"{answers['q99_1'].value:.4}" not in text
+
+
+def test_check_on_a_blank_says_what_to_compute(keyed_folder):
+    with pytest.raises(NotAnswered, match=r"q99_2 is not answered yet.*revenue \(a Series with 3 rows is expected\)"):
+        check("q99_2", ..., variant=0)
+    assert issubclass(NotAnswered, checks.CheckError) and not issubclass(NotAnswered, AssertionError)
+
+
+def test_check_uses_the_variant_of_the_notebook(keyed_folder):
+    v0 = checks.expected_answers(FIXTURE, 0)["q99_1"].value
+    v7 = checks.expected_answers(FIXTURE, 7)["q99_1"].value
+    assert v0 != pytest.approx(v7, rel=1e-3)
+    check("q99_1", v7, variant=7)
+    with pytest.raises(WrongAnswer):
+        check("q99_1", v7, variant=0)
+
+
+def test_check_without_a_key_explains_where_it_looked(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("LIFECYCLE_KEYS", raising=False)
+    with pytest.raises(checks.KeyProblem, match=r"\.keys/99_\*\.key"):
+        check("q99_1", 1.0, variant=0)
+
+
+def test_check_in_a_solution_folder_reads_the_solution_itself(tmp_path, monkeypatch, answers):
+    shutil.copy(FIXTURE, tmp_path / FIXTURE.name)
+    monkeypatch.chdir(tmp_path)
+    checks._CACHE.clear()
+    check("q99_3", set(answers["q99_3"].value), variant=0)
+
+
+def test_mistakes_do_not_leak_into_later_questions():
+    # q99_3's answer uses `counts`; a mistake that mutated shared frames would change q99_4
+    a = checks.expected_answers(FIXTURE, 0)
+    assert a["q99_4"].value == a["q99_2"].value.idxmax()
+
+
+# ---------------------------------------------------------------- keys and generated notebooks
+
+
+def test_key_holds_code_not_values_and_is_not_plain_text(answers):
+    ex = exercises.parse_solution(FIXTURE)
+    text = checks.encode_key(exercises.make_key(ex))
+    decoded = json.dumps(checks.decode_key(text))
+    assert text.splitlines()[0] == checks.KEY_HEADER
+    assert "amount" not in text and "mean()" not in text  # the answer code is not readable either
+    aov = answers["q99_1"].value
+    for shown in (f"{aov:.2f}", f"{aov:.3f}", repr(aov)):
+        assert shown not in text and shown not in decoded
+    for value in answers["q99_2"].value:
+        assert f"{value:.2f}" not in decoded
+    assert 'revenue.idxmax()' in decoded  # what it holds instead: the code
+
+
+def test_exercise_notebook_hides_answers_mistakes_and_outputs():
+    ex = exercises.parse_solution(FIXTURE)
+    nb = exercises.exercise_notebook(ex)
+    text = "\n".join("".join(c["source"]) for c in nb["cells"]) + json.dumps(nb["metadata"])
+    for q in ex.questions:
+        solution_line = [line for line in q.code.splitlines() if q.answer + " =" in line][-1]
+        assert solution_line not in text
+        for m in q.mistakes:
+            assert m.hint not in text and m.code not in text
+    assert 'counts = orders["customer"].value_counts()' in text  # the scaffold outside the markers stays
+    assert "# Choose one of: 'ad', 'search', 'referral'" in text
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert all(c["outputs"] == [] and c["execution_count"] is None for c in code)
+    assert [c["id"] for c in nb["cells"]].count("how-to-check") == 1
+    assert sum(1 for c in code if "".join(c["source"]).startswith("check(")) == 4
+
+
+def test_generation_is_byte_for_byte_repeatable():
+    first = exercises._generate([exercises.parse_solution(FIXTURE)])
+    second = exercises._generate([exercises.parse_solution(FIXTURE)])
+    assert first == second and set(first) == {"99_small_shop.ipynb", ".keys/99_small_shop.key"}
+
+
+# ---------------------------------------------------------------- the solution format
+
+
+def _edited(tmp_path, edit):
+    nb = json.loads(FIXTURE.read_text())
+    edit(nb["cells"])
+    path = tmp_path / FIXTURE.name
+    path.write_text(json.dumps(nb))
+    return path
+
+
+def _cell(cells, cell_id):
+    return next(c for c in cells if c["id"] == cell_id)
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda cells: cells.remove(_cell(cells, "c2")), r"cell \d+: question q99_2 has no check cell"),
+        (lambda cells: _cell(cells, "m2")["metadata"]["tags"].remove("nbval-skip"), r"tag 'nbval-skip'"),
+        (lambda cells: cells.remove(_cell(cells, "m2")), r"q99_2 computes an answer but has no mistake cell"),
+        (lambda cells: _cell(cells, "c1").update(source='check("q99_1", aov)\nprint(aov)'), r'must read exactly: check\("q99_1", aov\)'),
+        (lambda cells: _cell(cells, "a1")["metadata"]["lifecycle"].update(id="q07_1"), r"this notebook's number 99"),
+        (lambda cells: _cell(cells, "setup").update(source="%matplotlib inline"), r"magics"),
+        (lambda cells: _cell(cells, "a1")["metadata"]["lifecycle"].update(answer="avg"), r"must assign 'avg'"),
+    ],
+)
+def test_format_mistakes_are_refused_with_the_cell_and_the_fix(tmp_path, edit, message):
+    with pytest.raises(exercises.SolutionError, match=message) as info:
+        exercises.parse_solution(_edited(tmp_path, edit))
+    assert str(info.value).startswith("99_small_shop.ipynb")
+
+
+def test_question_ids_follow_the_documented_pattern():
+    ex = exercises.parse_solution(FIXTURE)
+    assert all(re.match(r"^q99_\d+$", q.id) for q in ex.questions)
+    assert [q.points for q in ex.questions] == [1, 2, 1, 1]
