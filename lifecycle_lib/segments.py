@@ -347,9 +347,9 @@ def relationship_stages(
     {'a': 'new', 'b': 'lapsed', 'c': 'new', 'd': 'prospect'}
     >>> print(st.loc["b", "reason"])
     lapsed: last order 297 days ago, more than 3.0 x their usual gap of 30 days and more than 90 days
-    >>> relationship_stages(contacts, orders, as_of="2026-01-01", new_days=30,
+    >>> relationship_stages(contacts, orders, as_of="2026-01-01", new_days=35,
     ...                     typical_gap_days=30)["stage"].astype(str).to_dict()
-    {'a': 'new', 'b': 'lapsed', 'c': 'at_risk', 'd': 'prospect'}
+    {'a': 'new', 'b': 'lapsed', 'c': 'active', 'd': 'prospect'}
     """
     _need(orders, ["contact_id", "order_date"], "orders")
     _need(contacts, ["contact_id"], "contacts")
