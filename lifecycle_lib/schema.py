@@ -940,6 +940,7 @@ def read_orders(
     product_col=None,
     sheet=None,
     as_of=None,
+    name=None,
 ) -> OrdersFile:
     """Read a user's orders export, recognise its layout, clean it, and report what was repaired.
 
@@ -948,7 +949,8 @@ def read_orders(
     WooCommerce order exports; the UCI "Online Retail" invoices (amount = Quantity x UnitPrice,
     'C' invoices and negative quantities are returns); and any table with a customer, a date and
     an amount under a common name in English, German, Spanish, French, Czech or Russian. The
-    ``*_col`` options name the columns when the names are not recognised.
+    ``*_col`` options name the columns when the names are not recognised. ``path`` may also be a
+    DataFrame (then ``name`` labels it in messages), e.g. the course's sample orders.
 
     Unusable input raises :class:`DataError`; usable but dirty data (duplicate lines, returns,
     missing customer ids, dates after ``as_of``, time zones) is cleaned and listed in ``.quality``.
@@ -965,8 +967,12 @@ def read_orders(
     >>> result.quality["issue"].tolist()
     ['exact duplicate lines', 'missing customer id', 'returns, refunds or cancellations (negative amounts)']
     """
-    file = str(path)
-    raw, info = _read_any(path, sheet)
+    if isinstance(path, pd.DataFrame):
+        file = str(name or "the orders table")
+        raw, info = path.reset_index(drop=True), {"format": "DataFrame"}
+    else:
+        file = str(path)
+        raw, info = _read_any(path, sheet)
     if len(raw.columns) < 2:
         only = repr(str(raw.columns[0])) if len(raw.columns) else "none"
         raise DataError(
