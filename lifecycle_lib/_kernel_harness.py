@@ -75,6 +75,8 @@ def to_plain(value, _depth: int = 0, _budget: list | None = None):
     tp = type(value)
     if value is None or tp is bool or tp is int or tp is str or tp is float:
         return value
+    if value is Ellipsis:  # the blank an exercise ships with: "not answered yet"
+        return {"$ellipsis": 1}
     d = _depth + 1
     if tp is list:
         return [to_plain(v, d, _budget) for v in value]
@@ -239,9 +241,10 @@ def main(argv: list[str]) -> int:
             except NotPlain as exc:
                 message["bad"] = str(exc)
                 text = "bad:" + str(exc)
-            except BaseException as exc:  # a rigged object can raise anything while being read
-                message["bad"] = f"could not be read ({type(exc).__name__})"
-                text = "bad:" + message["bad"]
+            except BaseException:
+                # Only exact plain types reach code that can raise here, so the process itself was
+                # tampered with (a patched pandas, a tracer): keep what was sent before.
+                continue
             if step.get("always") or sent.get(name) != text:
                 sent[name] = text
                 emit(message)

@@ -61,6 +61,7 @@ __all__ = [
     "grade",
     "GRADEBOOK_COLUMNS",
     "STATUSES",
+    "PlainDataError",
 ]
 
 GRADEBOOK_COLUMNS = ["student", "exercise", "question", "points", "max_points", "status", "message"]
@@ -337,6 +338,8 @@ def decode_plain(data, _depth: int = 0):
             raise PlainDataError(f"a timestamp that cannot be read ({exc})")
     if tag == "$td" and type(body) is int:
         return pd.Timedelta(body, unit="ns")
+    if tag == "$ellipsis" and body == 1:
+        return Ellipsis
     if tag == "$nat" and body == 1:
         return pd.NaT
     if tag == "$na" and body == 1:
