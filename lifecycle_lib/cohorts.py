@@ -39,13 +39,13 @@ def _periods(orders: pd.DataFrame, customer_id_col: str, datetime_col: str, peri
         raise DataError(
             "dates cannot be read",
             column=datetime_col,
-            rows=[r + 2 for r in rows],
+            rows=list(orders.index[rows]),
             values=orders[datetime_col].iloc[rows[:5]].tolist(),
             fix="write dates as YYYY-MM-DD",
         )
     if dates.isna().any():
         rows = np.flatnonzero(dates.isna().to_numpy())
-        raise DataError("dates are missing", column=datetime_col, rows=[r + 2 for r in rows],
+        raise DataError("dates are missing", column=datetime_col, rows=list(orders.index[rows]),
                         fix="fill in the order date or drop those rows")
     if getattr(dates.dt, "tz", None) is not None:
         dates = dates.dt.tz_localize(None)
@@ -153,7 +153,7 @@ def revenue_matrix(orders: pd.DataFrame, customer_id_col: str = "contact_id", da
         from lifecycle_lib.schema import DataError
 
         rows = np.flatnonzero(amounts.isna().to_numpy())
-        raise DataError("amounts are missing or not numbers", column=amount_col, rows=[r + 2 for r in rows],
+        raise DataError("amounts are missing or not numbers", column=amount_col, rows=list(orders.index[rows]),
                         values=orders[amount_col].iloc[rows[:5]].tolist(),
                         fix="write amounts as plain numbers such as 12.50")
     codes, cohort, k, last = _periods(orders, customer_id_col, datetime_col, period)

@@ -133,7 +133,7 @@ def _times(frame: pd.DataFrame, column: str, table: str) -> np.ndarray:
         raise DataError(
             f"dates in the {table} table cannot be read",
             column=column,
-            rows=[r + 2 for r in rows],
+            rows=list(frame.index[rows]),
             values=raw.iloc[rows[:5]].tolist(),
             fix="write dates as YYYY-MM-DD or YYYY-MM-DD HH:MM:SS",
         )
