@@ -1,0 +1,54 @@
+"""Cohort retention and revenue matrices."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lifecycle_lib import cohorts, datasets
+from lifecycle_lib.schema import DataError
+
+
+def test_hand_made_retention():
+    orders = pd.DataFrame({
+        "contact_id": ["a", "a", "a", "b", "c", "c"],
+        "order_date": pd.to_datetime(["2025-01-05", "2025-01-20", "2025-03-01", "2025-01-09", "2025-02-02",
+                                      "2025-02-03"]),
+    })
+    r = cohorts.retention_matrix(orders)
+    assert list(r.columns) == [0, 1, 2]
+    np.testing.assert_allclose(r.loc[pd.Period("2025-01", "M")].to_numpy(), [1.0, 0.0, 0.5])
+    feb = r.loc[pd.Period("2025-02", "M")]
+    assert feb[0] == 1.0 and feb[1] == 0.0 and np.isnan(feb[2])
+    weekly = cohorts.retention_matrix(orders, period="W")
+    assert (weekly[0] == 1.0).all()
+
+
+def test_matrices_on_simulated_data():
+    orders = datasets.simulate(seed=2, size="tiny")["orders"]
+    r = cohorts.retention_matrix(orders)
+    assert (r[0] == 1.0).all()
+    values = r.to_numpy()
+    assert np.nanmin(values) >= 0 and np.nanmax(values) <= 1
+    sizes = cohorts.cohort_sizes(orders)
+    assert sizes.sum() == orders["contact_id"].nunique()
+    rev = cohorts.revenue_matrix(orders)
+    assert rev.sum().sum() == pytest.approx(orders["amount"].sum())
+    per = cohorts.revenue_matrix(orders, per_customer=True)
+    np.testing.assert_allclose(per.mul(sizes, axis=0).to_numpy(), rev.to_numpy())
+    # the last cohort has only period 0 observed
+    assert r.iloc[-1, 1:].isna().all()
+
+
+def test_other_column_names_and_errors():
+    orders = pd.DataFrame({"cust": [1, 1, 2], "when": ["2025-01-01", "2025-02-01", "2025-01-15"], "paid": [1, 2, 3]})
+    r = cohorts.retention_matrix(orders, customer_id_col="cust", datetime_col="when")
+    assert r.loc[pd.Period("2025-01", "M"), 1] == 0.5
+    with pytest.raises(DataError, match="contact_id"):
+        cohorts.retention_matrix(orders)
+    bad = orders.assign(when=["2025-01-01", "soon", "2025-01-15"])
+    with pytest.raises(DataError, match="soon"):
+        cohorts.retention_matrix(bad, customer_id_col="cust", datetime_col="when")
+    with pytest.raises(DataError, match="amount"):
+        cohorts.revenue_matrix(orders, customer_id_col="cust", datetime_col="when")
