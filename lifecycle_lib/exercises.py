@@ -514,8 +514,9 @@ async def _execute_all(jobs, timeout, workers):
 def verify(exercises: list, *, timeout: float = 600, workers: int | None = None) -> list:
     """Execute every solution and every blank exercise in a fresh kernel each; return the problems found.
 
-    Solutions must pass all their checks and raise nowhere; blank exercises must fail every check
-    (asking for an answer) and nothing else; every mistake must be rejected with its own hint.
+    Every mistake must be rejected with its own hint (checked first, in this process, without
+    kernels); solutions must pass all their checks and raise nowhere; blank exercises must fail every
+    check (asking for an answer) and nothing else.
     An empty list means the exercises may be written.
     """
     import asyncio
@@ -524,7 +525,12 @@ def verify(exercises: list, *, timeout: float = 600, workers: int | None = None)
 
     from lifecycle_lib import checks
 
+    # the cheap checks first: a wrong mistake or option is reported without starting any kernel
     problems: list = []
+    for ex in exercises:
+        problems.extend(_verify_mistakes(ex, make_key(ex)))
+    if problems:
+        return problems
     jobs, labels = [], []
     with tempfile.TemporaryDirectory(prefix="lifecycle-build-") as tmp:
         for ex in exercises:
@@ -540,8 +546,6 @@ def verify(exercises: list, *, timeout: float = 600, workers: int | None = None)
         executed = asyncio.run(_execute_all(jobs, timeout, workers))
     for (name, kind), nb in zip(labels, executed):
         problems.extend(_judge_run(name, kind, nb))
-    for ex in exercises:
-        problems.extend(_verify_mistakes(ex, make_key(ex)))
     return problems
 
 
