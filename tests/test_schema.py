@@ -422,3 +422,11 @@ def test_validate_accepts_the_committed_sample_tables():
     for file in found:
         if file.stem in TABLES:
             validate(pd.read_parquet(file), file.stem, file=file)
+
+
+def test_a_frame_can_be_read_like_a_file():
+    frame = pd.read_csv(DATA / "online_retail.csv", dtype=str)
+    before = frame.copy()
+    result = read_orders(frame, name="invoices")
+    assert result.file == "invoices" and result.layout == "uci"
+    pd.testing.assert_frame_equal(frame, before)  # the input is not changed

@@ -1,0 +1,108 @@
+"""`lifecycle report`: unusable files end with exit status 2, one message and no report file;
+usable exports (Shopify, WooCommerce, UCI, a plain table) produce one self-contained HTML page
+whose data-quality section lists what was repaired."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from lifecycle_lib.cli import main
+
+DATA = Path(__file__).parent / "data"
+
+BAD_INPUTS = {
+    "missing": None,
+    "empty": "",
+    "header_only": "customer,date,amount\n",
+    "no_customer_column": "who_bought,date,amount\nann,2024-01-05,10\nbob,2024-02-01,20\n",
+    "bad_dates": "customer,date,amount\nann,2024-01-05,10\nbob,yesterday,20\n",
+    "text_amounts": "customer,date,amount\nann,2024-01-05,10\nbob,2024-02-01,twenty\n",
+    "one_customer": "customer,date,amount\nann,2024-01-05,10\nann,2024-02-01,20\n",
+    "one_day": "customer,date,amount\nann,2024-01-05,10\nbob,2024-01-05,20\n",
+    "not_a_table": "Dear shop owner,\nplease find our orders attached.\nKind regards\n",
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_unusable_input_exits_2_with_one_message_and_no_file(case, tmp_path, capsys):
+    path = tmp_path / f"{case}.csv"
+    if BAD_INPUTS[case] is not None:
+        path.write_text(BAD_INPUTS[case], encoding="utf-8")
+    out = tmp_path / "report.html"
+    assert main(["report", str(path), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("lifecycle: ") and err.count("\n") == 1
+    assert str(path) in err and "Fix:" in err and "Traceback" not in err
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([path.name] if path.exists() else [])
+
+
+def test_as_of_before_first_order_exits_2(tmp_path, capsys):
+    out = tmp_path / "report.html"
+    code = main(["report", str(DATA / "plain_semicolon_de.csv"), "--out", str(out), "--as-of", "2020-01-01"])
+    assert code == 2 and not out.exists()
+    err = capsys.readouterr().err
+    assert "Bestelldatum" in err and "--as-of" in err
+
+
+def test_unknown_column_option_exits_2(tmp_path, capsys):
+    out = tmp_path / "report.html"
+    assert main(["report", str(DATA / "plain_semicolon_de.csv"), "--out", str(out), "--customer-col", "Client"]) == 2
+    assert "'Client'" in capsys.readouterr().err and not out.exists()
+
+
+def test_output_folder_must_exist(tmp_path, capsys):
+    out = tmp_path / "no_such_folder" / "report.html"
+    assert main(["report", str(DATA / "plain_semicolon_de.csv"), "--out", str(out)]) == 2
+    assert "folder" in capsys.readouterr().err and not out.parent.exists()
+
+
+def _text(html: str) -> str:
+    body = re.sub(r"<style[\s\S]*?</style>|<script[\s\S]*?</script>", " ", html)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "fixture, layout, quality",
+    [
+        ("shopify_orders.csv", "Shopify orders export", "partial refunds"),
+        ("woocommerce_orders.csv", "WooCommerce orders export", "refunded, cancelled or failed orders"),
+        ("online_retail.csv", "Online Retail", "exact duplicate lines"),
+        ("plain_semicolon_de.csv", "a customer / date / amount table", "returns, refunds or cancellations"),
+    ],
+)
+def test_exports_produce_a_self_contained_report(fixture, layout, quality, tmp_path):
+    out = tmp_path / "report.html"
+    assert main(["report", str(DATA / fixture), "--out", str(out)]) == 0
+    html = out.read_text(encoding="utf-8")
+    text = _text(html)
+    assert layout in text
+    assert "7. Data quality" in text and quality in text
+    assert "What to do next" in text and "Questionnaire" in text
+    assert html.count("data:image/png;base64") >= 2  # plots embedded
+    assert not re.search(r'<script[^>]+src="https?://', html)  # nothing fetched from the network
+    assert "read_orders(" not in text and "import pandas" not in text  # no code cells
+    assert "Traceback" not in text and "Warning" not in text
+    assert [p.name for p in tmp_path.iterdir()] == ["report.html"]  # no temporary file left behind
+
+
+@pytest.mark.slow
+def test_sample_report_uses_the_models_and_column_options(tmp_path):
+    csv = tmp_path / "mine.csv"
+    csv.write_text(
+        "buyer,day,paid,item\n" + "".join(
+            f"c{i % 7},2024-{1 + i % 12:02d}-{1 + i % 27:02d},{10 + i % 5},{'ab'[i % 2]}\n" for i in range(60)
+        ),
+        encoding="utf-8",
+    )
+    out = tmp_path / "mine.html"
+    code = main(["report", str(csv), "--out", str(out), "--customer-col", "buyer", "--date-col", "day",
+                 "--amount-col", "paid", "--product-col", "item"])
+    assert code == 0
+    text = _text(out.read_text(encoding="utf-8"))
+    assert "buyer" in text and "7 customers" in text
+    assert "annual spend x retention" in text  # too few customers for BG/NBD, and the report says so
