@@ -99,6 +99,7 @@ PROMOTIONS = [
     ("Summer Offer 2025", "service", "2025-06-13", "2025-06-29", 0.30),
     ("Black Friday 2025", "service", "2025-11-28", "2025-12-01", 0.40),
 ]
+PROMOTION_NAMES = sorted({p[0] for p in PROMOTIONS})
 #: the welcome email series (nurture) started on this day; buyers before it got none
 WELCOME_LAUNCH = pd.Timestamp("2024-07-01")
 #: codes typed at checkout outside promotions: newsletter code, second-purchase code (welcome emails)
@@ -659,7 +660,8 @@ class _Business:
         first_is_order = cust & self.same_visit & (np.abs(first_cal - self.first_cal) < 1.0)
         add(np.flatnonzero(~first_is_order), start=self.t0[~first_is_order], kind=1)
         # visits between the first visit and the first purchase
-        n_pre = np.where(cust, rng.poisson(PRE_VISITS_BUYER[ty]), rng.poisson(VISITS_NONBUYER[ty]))
+        keen = rng.gamma(2.0, 0.5, n)  # how much browsing this person does, around the type's mean
+        n_pre = np.where(cust, rng.poisson(PRE_VISITS_BUYER[ty] * keen), rng.poisson(VISITS_NONBUYER[ty] * keen))
         n_pre = np.where(first_is_order, 0, n_pre)
         who = np.repeat(np.arange(n), n_pre)
         span = np.where(cust, first_cal - self.t0, rng.exponential(np.where(ty == WAN, 150, 40) * DAY, n))
@@ -805,7 +807,12 @@ class _Business:
         if not self.is_shop:  # no sizing guide for a service: plan comparison instead
             page_p[:, 6] += page_p[:, 2]
             page_p[:, 2] = 0.0
-        page = _choice_rows(rng, page_p[pty])
+        # some researchers read reviews and watch videos but skip the sizing guide
+        person_p = page_p[ty].copy()
+        skip = (ty == RES) & (rng.random(n) < 0.2)
+        person_p[skip, 3] += person_p[skip, 2]
+        person_p[skip, 2] = 0.01
+        page = _choice_rows(rng, person_p[sp[pv_who]])
         prod = np.where(page == 1, rng.integers(0, len(self.prod_ids), len(page)), -1)
         add(sp[pv_who], st[pv_who] + frac * sdur[pv_who] / 3600.0, "page_view", session=sid[pv_who], page=page, product=prod)
         # videos
@@ -887,6 +894,11 @@ def _cat(values, categories) -> pd.Categorical:
     return pd.Categorical(values, categories=categories)
 
 
+def _biz(business: str, n: int) -> pd.Categorical:
+    """A categorical column holding one business name n times."""
+    return pd.Categorical.from_codes(np.full(n, ["shop", "service"].index(business)), categories=["shop", "service"])
+
+
 def _codes_to_cat(codes, categories) -> pd.Categorical:
     codes = np.asarray(codes, dtype=np.int64)
     return pd.Categorical.from_codes(np.where(codes < 0, -1, codes), categories=categories)
@@ -913,21 +925,23 @@ def _tables(b: _Business) -> dict[str, pd.DataFrame]:
     out = {}
     out["contacts"] = pd.DataFrame({
         "contact_id": pd.array(cid, dtype="string"),
-        "business": _cat([biz] * n, ["shop", "service"]),
+        "business": _biz(biz, n),
         "first_seen": _to_datetime(b.t0),
         "channel": _codes_to_cat(b.channel, CHANNELS),
         "email_opt_in": b.optin,
     })
     out["true_types"] = pd.DataFrame({
         "contact_id": pd.array(cid, dtype="string"),
-        "business": _cat([biz] * n, ["shop", "service"]),
+        "business": _biz(biz, n),
         "true_type": _codes_to_cat(b.ty, TYPES),
     })
 
     # orders
     r = b.orders_raw
     m = len(b.o_person)
-    oid = _ids(f"{b.prefix}O", m, 6).to_numpy()
+    number = np.empty(m, np.int64)  # order numbers follow the calendar
+    number[np.argsort(b.o_cal, kind="stable")] = np.arange(m)
+    oid = _ids(f"{b.prefix}O", m, 6).to_numpy()[number]
     lo, lp = r["order"], r["product"]
     price = b.prod_price[lp]
     amount = np.round(r["qty"] * price * (1 - r["disc"]), 2)
@@ -935,18 +949,19 @@ def _tables(b: _Business) -> dict[str, pd.DataFrame]:
     out["orders"] = pd.DataFrame({
         "order_id": pd.array(oid[lo], dtype="string"),
         "contact_id": pd.array(cid[b.o_person[lo]], dtype="string"),
-        "business": _cat([biz] * len(lo), ["shop", "service"]),
+        "business": _biz(biz, len(lo)),
         "order_date": _to_datetime(b.o_cal[lo]),
         "product_id": pd.array(b.prod_ids[lp], dtype="string"),
         "quantity": r["qty"].astype("int64"),
         "unit_price": price.astype("float64"),
         "discount": np.round(r["disc"], 4).astype("float64"),
         "amount": amount,
-        "promotion": pd.Categorical(promo_names[r["promo"]], categories=sorted(set(b.promo_names))),
+        "promotion": pd.Categorical(promo_names[r["promo"]], categories=PROMOTION_NAMES),
         "discount_code": _str_or_na(r["code"], r["code"] != ""),
         "channel": _codes_to_cat(b.o_channel[lo], ORDER_CHANNELS),
         "returned": r["returned"].astype(bool),
     })
+    out["orders"] = out["orders"].iloc[np.lexsort((np.arange(len(lo)), number[lo]))].reset_index(drop=True)
 
     # subscriptions
     if not b.is_shop:
@@ -956,7 +971,7 @@ def _tables(b: _Business) -> dict[str, pd.DataFrame]:
         out["subscriptions"] = pd.DataFrame({
             "subscription_id": pd.array(_ids("SUB", k, 6).to_numpy(), dtype="string"),
             "contact_id": pd.array(cid[s["person"]], dtype="string"),
-            "business": _cat([biz] * k, ["shop", "service"]),
+            "business": _biz(biz, k),
             "plan": _codes_to_cat(s["plan"], PLANS),
             "monthly_price": plan_price[s["plan"]].astype("float64"),
             "start_date": _to_datetime(s["start"]),
@@ -969,7 +984,7 @@ def _tables(b: _Business) -> dict[str, pd.DataFrame]:
     out["tickets"] = pd.DataFrame({
         "ticket_id": pd.array(_ids(f"{b.prefix}T", k).to_numpy(), dtype="string"),
         "contact_id": pd.array(cid[t["person"]], dtype="string"),
-        "business": _cat([biz] * k, ["shop", "service"]),
+        "business": _biz(biz, k),
         "opened_at": _to_datetime(t["opened"]),
         "topic": _codes_to_cat(t["topic"], SHOP_TOPICS),
         "order_id": pd.array(oid[t["order"]], dtype="string"),
@@ -982,7 +997,7 @@ def _tables(b: _Business) -> dict[str, pd.DataFrame]:
     out["reviews"] = pd.DataFrame({
         "review_id": pd.array(_ids(f"{b.prefix}R", k).to_numpy(), dtype="string"),
         "contact_id": pd.array(cid[v["person"]], dtype="string"),
-        "business": _cat([biz] * k, ["shop", "service"]),
+        "business": _biz(biz, k),
         "product_id": pd.array(b.prod_ids[v["product"]], dtype="string"),
         "order_id": pd.array(oid[v["order"]], dtype="string"),
         "created_at": _to_datetime(v["created"]),
@@ -1004,7 +1019,7 @@ def _tables(b: _Business) -> dict[str, pd.DataFrame]:
     detail[em] = np.array(EMAIL_KINDS, dtype=object)[e["detail"][em]]
     out["events"] = pd.DataFrame({
         "contact_id": pd.array(cid[e["person"]], dtype="string"),
-        "business": _cat([biz] * len(ev), ["shop", "service"]),
+        "business": _biz(biz, len(ev)),
         "timestamp": _to_datetime(e["t"]),
         "session_id": _masked(e["session"].astype("int64"), e["session"] >= 0, "Int64"),
         "event": _codes_to_cat(ev, EVENTS),
@@ -1044,7 +1059,7 @@ def _referrals(b: _Business, contacts: pd.DataFrame, orders: pd.DataFrame) -> pd
     cid = contacts["contact_id"].to_numpy()
     return pd.DataFrame({
         "referral_id": pd.array(_ids(f"{b.prefix}F", k).to_numpy(), dtype="string"),
-        "business": _cat([b.business] * k, ["shop", "service"]),
+        "business": _biz(b.business, k),
         "referrer_id": pd.array(cid[referrer][o], dtype="string"),
         "referred_id": pd.array(cid[referred_ok][o], dtype="string"),
         "created_at": created[o],
@@ -1058,31 +1073,40 @@ RET_COST = {"shop": {"email": 0.04, "loyalty": 0.20, "retargeting": 0.08},
             "service": {"email": 0.8, "loyalty": 2.4, "retargeting": 0.6}}
 
 
-def _marketing_spend(b: _Business, contacts: pd.DataFrame, orders: pd.DataFrame) -> pd.DataFrame:
+def _month_index(hours: np.ndarray) -> np.ndarray:
+    """0 for January 2024 ... 23 for December 2025."""
+    months = _to_datetime(hours).astype("datetime64[M]")
+    return (months - np.datetime64("2024-01", "M")).astype(np.int64)
+
+
+def _marketing_spend(b: _Business) -> pd.DataFrame:
     """Monthly spend: acquisition paid per new contact of a paid channel; retention per existing customer."""
     rng = b.rng
-    months = pd.period_range("2024-01", "2025-12", freq="M")
-    month_of = contacts["first_seen"].dt.to_period("M")
-    new = pd.crosstab(month_of, contacts["channel"]).reindex(index=months, fill_value=0)
-    first = orders.groupby("contact_id")["order_date"].min().dt.to_period("M")
-    customers_by_month = first.value_counts().reindex(months, fill_value=0).cumsum()
-    optin = contacts.loc[contacts["email_opt_in"], "first_seen"].dt.to_period("M").value_counts().reindex(months, fill_value=0).cumsum()
-    rows = []
+    n_months = 24
+    month = _month_index(b.t0)
+    first = np.full(b.n, np.inf)
+    np.minimum.at(first, b.o_person, b.o_cal)
+    buyers = np.isfinite(first)
+    customers = np.cumsum(np.bincount(_month_index(first[buyers]), minlength=n_months)[:n_months])
+    customers_before = np.concatenate([[0], customers[:-1]])
+    opted_in = np.cumsum(np.bincount(month[b.optin], minlength=n_months)[:n_months])
+    chans, purposes, amounts = [], [], []
     for ch, cost in ACQ_COST[b.business].items():
-        count = new[ch].to_numpy() if ch in new else np.zeros(len(months))
-        amt = count * cost * rng.lognormal(0, 0.15, len(months))
-        rows.append(pd.DataFrame({"month": months, "channel": ch, "purpose": "acquisition", "amount": amt}))
+        count = np.bincount(month[b.channel == CHANNELS.index(ch)], minlength=n_months)[:n_months]
+        amounts.append(count * cost * rng.lognormal(0, 0.15, n_months))
+        chans.append(SPEND_CHANNELS.index(ch)); purposes.append(0)
     for ch, cost in RET_COST[b.business].items():
-        base = optin.to_numpy() if ch == "email" else customers_by_month.shift(1, fill_value=0).to_numpy()
-        amt = base * cost * rng.lognormal(0, 0.15, len(months))
-        rows.append(pd.DataFrame({"month": months, "channel": ch, "purpose": "retention", "amount": amt}))
-    df = pd.concat(rows, ignore_index=True)
+        base = opted_in if ch == "email" else customers_before
+        amounts.append(base * cost * rng.lognormal(0, 0.15, n_months))
+        chans.append(SPEND_CHANNELS.index(ch)); purposes.append(1)
+    k = len(chans)
+    month_start = np.arange(np.datetime64("2024-01", "M"), np.datetime64("2026-01", "M")).astype("datetime64[us]")
     return pd.DataFrame({
-        "month": df["month"].dt.to_timestamp().astype("datetime64[us]"),
-        "business": _cat([b.business] * len(df), ["shop", "service"]),
-        "channel": _cat(df["channel"], SPEND_CHANNELS),
-        "purpose": _cat(df["purpose"], ["acquisition", "retention"]),
-        "amount": np.round(df["amount"].to_numpy(), 2),
+        "month": np.tile(month_start, k),
+        "business": _biz(b.business, k * n_months),
+        "channel": _codes_to_cat(np.repeat(chans, n_months), SPEND_CHANNELS),
+        "purpose": _codes_to_cat(np.repeat(purposes, n_months), ["acquisition", "retention"]),
+        "amount": np.round(np.concatenate(amounts), 2),
     })
 
 
@@ -1111,11 +1135,10 @@ def _promotions() -> pd.DataFrame:
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Stack the businesses' parts; every categorical has one fixed category list, so it stays categorical."""
     out = pd.concat(frames, ignore_index=True)
-    for col in out.columns:  # keep the fixed category lists when one part is empty
-        if isinstance(frames[0][col].dtype, pd.CategoricalDtype):
-            cats = list(dict.fromkeys(c for f in frames for c in f[col].cat.categories))
-            out[col] = pd.Categorical(out[col].astype(object), categories=cats)
+    if not (out.dtypes == frames[0].dtypes).all():
+        raise RuntimeError("a column changed dtype when the businesses were stacked")
     return out
 
 
@@ -1139,7 +1162,7 @@ def simulate(seed: int = 2024, size: str = "small") -> dict[str, pd.DataFrame]:
             fix = frame["contact_id"].isin(changed).to_numpy() & (frame[col] == "referral").to_numpy()
             frame.loc[fix, col] = "word_of_mouth"
         tabs["referrals"] = ref
-        tabs["marketing_spend"] = _marketing_spend(b, tabs["contacts"], tabs["orders"])
+        tabs["marketing_spend"] = _marketing_spend(b)
         for k, v in tabs.items():
             parts[k].append(v)
     out = {"products": _products()}
@@ -1150,4 +1173,7 @@ def simulate(seed: int = 2024, size: str = "small") -> dict[str, pd.DataFrame]:
             out[t] = _promotions()
         else:
             out[t] = _concat(parts[t])
+    # events of both businesses in one timeline (stable: a visit stays before its page views)
+    ev = out["events"]
+    out["events"] = ev.iloc[np.argsort(ev["timestamp"].to_numpy(), kind="stable")].reset_index(drop=True)
     return {t: out[t] for t in TABLES}
