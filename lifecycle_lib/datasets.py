@@ -24,6 +24,7 @@ __all__ = [
     "BUSINESSES",
     "TABLES",
     "TRUE_TYPES",
+    "SampleData",
     "simulate",
     "generate",
     "load_products",
@@ -71,6 +72,30 @@ TRUE_TYPES = ("impulse", "wandering", "need_based", "discount_hunter", "research
 _SIZES = ("tiny", "small", "large")
 
 
+class SampleData(dict):
+    """The sample tables by name: a dict whose tables are also attributes (``data.orders``).
+
+    >>> data = SampleData(orders=pd.DataFrame({"order_id": ["SO000001"]}))
+    >>> data.orders is data["orders"]
+    True
+    >>> data
+    SampleData: orders (1 rows)
+    """
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(f"no table {name!r}; the tables are: {', '.join(self)}") from None
+
+    def __dir__(self):
+        return list(super().__dir__()) + list(self)
+
+    def __repr__(self) -> str:
+        parts = ", ".join(f"{name} ({len(frame):,} rows)" for name, frame in self.items())
+        return f"SampleData: {parts}"
+
+
 def _check_business(business: str | None) -> None:
     if business is not None and business not in BUSINESSES:
         raise ValueError(f"business must be one of {BUSINESSES} or None (both), not {business!r}")
@@ -83,8 +108,11 @@ def _only(table: pd.DataFrame, business: str | None) -> pd.DataFrame:
     return table[table["business"] == business].reset_index(drop=True)
 
 
-def simulate(seed: int = 2024, size: str = "small") -> dict[str, pd.DataFrame]:
+def simulate(seed: int = 2024, size: str = "small") -> SampleData:
     """Simulate both sample businesses in memory: a dict of table name -> DataFrame.
+
+    The result is a :class:`SampleData`, a dict whose tables are also attributes
+    (``data["orders"]`` and ``data.orders`` are the same table).
 
     The same ``seed`` and ``size`` always give the same tables. ``size`` is ``"tiny"``
     (about 300 contacts per business, well under a second: the per-student variants of the
@@ -97,14 +125,14 @@ def simulate(seed: int = 2024, size: str = "small") -> dict[str, pd.DataFrame]:
     True
     >>> data["contacts"]["business"].value_counts().to_dict()
     {'shop': 300, 'service': 300}
-    >>> simulate(seed=1, size="tiny")["orders"].equals(data["orders"])
+    >>> simulate(seed=1, size="tiny").orders.equals(data["orders"])
     True
     """
     if size not in _SIZES:
         raise ValueError(f"size must be one of {_SIZES}, not {size!r}")
     from lifecycle_lib import _simulator
 
-    return _simulator.simulate(seed=seed, size=size)
+    return SampleData(_simulator.simulate(seed=seed, size=size))
 
 
 def generate(seed: int = 2024, size: str = "small", out: str | Path = DATA_DIR) -> list[Path]:
@@ -262,12 +290,14 @@ def load_true_types(business: str | None = None) -> pd.DataFrame:
     return _read("true_types", business)
 
 
-def load_all(business: str | None = None) -> dict[str, pd.DataFrame]:
+def load_all(business: str | None = None) -> SampleData:
     """Every sample table at once, as a dict of table name -> DataFrame (the shape ``simulate`` returns).
 
     >>> data = load_all("shop")
     >>> list(data) == list(TABLES)
     True
+    >>> data.orders["business"].unique().tolist()
+    ['shop']
     >>> load_all("pets")
     Traceback (most recent call last):
     ...
@@ -280,7 +310,7 @@ def load_all(business: str | None = None) -> dict[str, pd.DataFrame]:
         "reviews": load_reviews, "referrals": load_referrals, "marketing_spend": load_marketing_spend,
         "true_types": load_true_types,
     }
-    return {name: loaders[name](business) for name in TABLES}
+    return SampleData({name: loaders[name](business) for name in TABLES})
 
 
 def _lifetimes_data_file(name: str) -> Path:
