@@ -7,6 +7,7 @@ writes ``{"ready": true}`` on file descriptor ``FD``. Then it reads one job, a J
 stdin::
 
     {"steps": [{"code": "...", "snap": ["churn_rate"], "label": "q1", "always": false}, ...],
+    (or ``"labels": {"variable": "label", ...}`` for several snapshots with their own labels)
      "memory_mb": 2048, "quiet": ["lifecycle_lib.checks"]}
 
 and runs every step's code in one IPython namespace, in order, whatever happens in earlier
@@ -229,7 +230,8 @@ def main(argv: list[str]) -> int:
         sys.stdout.flush()
         sys.stderr.flush()
         for name in step.get("snap", []):
-            message = {"snap": name, "label": step.get("label", name), "cell": number}
+            label = (step.get("labels") or {}).get(name, step.get("label", name))
+            message = {"snap": name, "label": label, "cell": number}
             if name not in namespace:
                 if step.get("always"):
                     message["missing"] = True

@@ -110,26 +110,36 @@ class Reference:
         """Points available in the whole exercise."""
         return sum(q.points for q in self.questions)
 
-    def steps(self, variant: int) -> list[dict]:
-        """The harness job computing every expected answer and typical mistake for ``variant``.
+    def steps(self, variants) -> list[dict]:
+        """The harness job computing every expected answer and typical mistake for ``variants``.
 
         It calls :func:`lifecycle_lib.checks.expected_answers`, the self-check's own function, on
-        this reference's key, in a process of its own; each value then leaves the process as plain
-        data, exactly as a student's answer does, so both sides are compared in the same form.
+        this reference's key, in a process of its own (one process serves several variants, so
+        the imports are paid once); each value then leaves the process as plain data, exactly
+        as a student's answer does, so both sides are compared in the same form. Snapshots are
+        labelled ``expected:VARIANT:QID`` and ``mistake:VARIANT:QID:N``; a variant whose
+        reference fails leaves its labels without a value.
         """
         steps = [{"code": ("import json as _json\n"
-                           "from lifecycle_lib.checks import expected_answers as _expected_answers\n"
-                           f"_answers = _expected_answers(_json.loads({json.dumps(json.dumps(self.key))}), {int(variant)})")}]
-        for number, question in enumerate(self.questions):
-            name = f"_expected_{number}"
-            steps.append({"code": f"{name} = _answers[{question.id!r}].value", "snap": [name],
-                          "label": f"expected:{question.id}", "always": True})
-            for m in range(len(question.mistakes)):
-                wrong = f"_mistake_{number}_{m}"
-                steps.append({"code": (f"_found = [v for v, h in _answers[{question.id!r}].mistakes "
-                                       f"if h == {question.mistakes[m].hint!r}]\n"
-                                       f"if _found: {wrong} = _found[0]"),
-                              "snap": [wrong], "label": f"mistake:{question.id}:{m}", "always": True})
+                           "from lifecycle_lib.checks import expected_answers as _compute_expected\n"
+                           f"_key = _json.loads({json.dumps(json.dumps(self.key))})"),
+                  "where": "loading the key"}]
+        for variant in variants:
+            lines = ["for _name in [n for n in globals() if n.startswith(('_expected_', '_mistake_'))]:",
+                     "    del globals()[_name]",
+                     f"_answers = _compute_expected(_key, {int(variant)})"]
+            labels = {}
+            for number, question in enumerate(self.questions):
+                name = f"_expected_{number}"
+                lines.append(f"{name} = _answers[{question.id!r}].value")
+                labels[name] = f"expected:{int(variant)}:{question.id}"
+                for m, mistake in enumerate(question.mistakes):
+                    wrong = f"_mistake_{number}_{m}"
+                    lines.append(f"_found = [v for v, h in _answers[{question.id!r}].mistakes if h == {mistake.hint!r}]")
+                    lines.append(f"if _found: {wrong} = _found[0]")
+                    labels[wrong] = f"mistake:{int(variant)}:{question.id}:{m}"
+            steps.append({"code": "\n".join(lines), "snap": list(labels), "labels": labels, "always": True,
+                          "where": f"variant {int(variant)}"})
         return steps
 
 
@@ -515,10 +525,9 @@ def _run_notes(result, timeout: float, cell_timeout: float) -> list[str]:
     return notes[:50]
 
 
-def _grade_one(entry: RosterEntry, reference: Reference, expected, student_result, unreadable: str | None,
+def _grade_one(entry: RosterEntry, reference: Reference, exp_last: dict, student_result, unreadable: str | None,
                timeout: float, cell_timeout: float) -> list[dict]:
     rows = []
-    exp_last = _last_values(expected) if expected is not None else {}
     got_last = _last_values(student_result) if student_result is not None else {}
     for question in reference.questions:
         row = {"student": entry.student, "exercise": entry.exercise, "question": question.id,
@@ -732,8 +741,12 @@ def grade(submissions, roster, out, source=None, workers=None, timeout=120.0, *,
     confinement = _sandbox.Confinement(hide=hide, memory_mb=memory_mb, bwrap=bwrap, preload=tuple(preload))
 
     jobs: list[_Job] = []
-    for exercise, variant in sorted({(e.exercise, e.variant) for e in entries}):
-        jobs.append(_Job("reference", (exercise, variant), references[exercise].steps(variant)))
+    for exercise in sorted(references):
+        variants = sorted({e.variant for e in entries if e.exercise == exercise})
+        chunks = min(workers, len(variants))
+        for number in range(chunks):
+            mine = variants[number::chunks]
+            jobs.append(_Job("reference", (exercise, tuple(mine)), references[exercise].steps(mine)))
     unreadable: dict[RosterEntry, str] = {}
     student_jobs: dict[RosterEntry, _Job] = {}
     for entry in sorted(matched, key=lambda e: (e.student, e.exercise)):
@@ -757,7 +770,9 @@ def grade(submissions, roster, out, source=None, workers=None, timeout=120.0, *,
         process = pool.take()
         quiet = _QUIET_MODULES if job.kind == "student" else []
         steps = [{k: v for k, v in step.items() if k != "where"} for step in job.steps]
-        job.result = process.run({"steps": steps, "quiet": quiet}, timeout=timeout, cell_timeout=cell_timeout)
+        share = len(job.key[1]) if job.kind == "reference" else 1
+        job.result = process.run({"steps": steps, "quiet": quiet}, timeout=timeout * share,
+                                 cell_timeout=timeout if job.kind == "reference" else cell_timeout)
         job.result.steps = job.steps
         if bar is not None:
             bar.update(1)
@@ -770,13 +785,22 @@ def grade(submissions, roster, out, source=None, workers=None, timeout=120.0, *,
         if bar is not None:
             bar.close()
 
-    expected = {job.key: job.result for job in jobs if job.kind == "reference"}
-    for key, result in sorted(expected.items()):
-        if result.ending != "done" or any("error" in m for m in result.messages):
-            first = next((m for m in result.messages if "error" in m), {})
-            warnings.warn(f"The reference solution {key[0]} failed for variant {key[1]} ({result.ending}"
-                          f"{', ' + str(first.get('ename')) + ': ' + str(first.get('evalue')) if first else ''}); "
-                          "its questions are marked reference_error.", RuntimeWarning, stacklevel=2)
+    expected: dict[tuple, dict] = {}
+    for job in (j for j in jobs if j.kind == "reference"):
+        exercise, variants = job.key
+        last = _last_values(job.result)
+        errors = {m["error"]: m for m in job.result.messages if isinstance(m.get("error"), int)}
+        for variant in variants:
+            prefix = f":{variant}:"
+            mine = {label.replace(prefix, ":", 1): message for label, message in last.items()
+                    if label.split(":")[1:2] == [str(variant)]}
+            expected[(exercise, variant)] = mine
+            if not any("value" in m for m in mine.values()):
+                step = next((i for i, st in enumerate(job.steps) if st.get("where") == f"variant {variant}"), None)
+                error = errors.get(step) or errors.get(0) or {}
+                why = f"{error.get('ename')}: {error.get('evalue')}" if error else job.result.ending
+                warnings.warn(f"The reference solution {exercise} failed for variant {variant} ({why}); its "
+                              "questions are marked reference_error.", RuntimeWarning, stacklevel=2)
 
     rows: list[dict] = []
     notes: dict[str, dict[str, list[str]]] = {}
@@ -784,7 +808,7 @@ def grade(submissions, roster, out, source=None, workers=None, timeout=120.0, *,
         reference = references[entry.exercise]
         job = student_jobs.get(entry)
         result = job.result if job is not None else None
-        rows += _grade_one(entry, reference, expected.get((entry.exercise, entry.variant)), result,
+        rows += _grade_one(entry, reference, expected.get((entry.exercise, entry.variant), {}), result,
                            unreadable.get(entry), timeout, cell_timeout)
         if result is not None:
             notes.setdefault(entry.student, {})[entry.exercise] = _run_notes(result, timeout, cell_timeout)
