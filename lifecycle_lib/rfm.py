@@ -159,6 +159,43 @@ def _end_period(observation_period_end, freq: str) -> int:
     return int(_period_numbers(np.array([end.to_datetime64()]), freq)[0])
 
 
+def _factorize_ids(ids: pd.Series):
+    """Integer codes and sorted distinct ids, like ``pd.factorize(ids, sort=True)``.
+
+    Customer ids are usually strings of one fixed width ("S-151247"). Arrow-backed strings of at most
+    16 bytes each are then read as one or two big-endian integers (whose order is the strings' order)
+    and factorised as numbers, which is faster than hashing the strings; anything else goes to pandas.
+    """
+    dtype = ids.dtype
+    if isinstance(dtype, pd.StringDtype) and getattr(dtype, "storage", None) == "pyarrow" and len(ids):
+        import pyarrow as pa
+
+        arr = pa.array(ids.array)
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
+            n = len(arr)
+            offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64 if pa.types.is_large_string(arr.type) else np.int32)
+            offsets = offsets[arr.offset : arr.offset + n + 1]
+            width = int(offsets[1] - offsets[0])
+            if 0 < width <= 16 and int(offsets[-1] - offsets[0]) == width * n and (np.diff(offsets) == width).all():
+                data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]].reshape(n, width)
+                words = (width + 7) // 8
+                padded = np.zeros((n, 8 * words), dtype=np.uint8)
+                padded[:, :width] = data
+                keys = padded.view(">u8").astype(np.uint64)
+                del padded
+                codes, uniques = pd.factorize(keys[:, 0], sort=True)
+                if words == 2:
+                    low_codes, low = pd.factorize(keys[:, 1], sort=True)
+                    codes, uniques = pd.factorize(codes * len(low) + low_codes, sort=True)
+                first_row = np.empty(len(uniques), dtype=np.int64)
+                first_row[codes[::-1]] = np.arange(n - 1, -1, -1)
+                return codes, pd.Index(ids.array.take(first_row))
+    codes, uniques = pd.factorize(ids, sort=True)
+    return codes, uniques
+
+
 def rfm_summary(
     transactions: pd.DataFrame,
     customer_id_col: str = "contact_id",
@@ -225,7 +262,7 @@ def rfm_summary(
     if observation_period_end is not None:
         end = _end_period(observation_period_end, freq)
 
-    codes, uniques = pd.factorize(ids, sort=True)
+    codes, uniques = _factorize_ids(ids)
     n_customers = len(uniques)
     if end is not None:
         keep = ticks <= end

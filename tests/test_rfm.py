@@ -250,3 +250,16 @@ def test_segments_refuse_scores_outside_the_grid():
     with pytest.raises(DataError) as info:
         rfm.rfm_segments(pd.DataFrame({"R": [1, 6], "F": [2, 2]}))
     assert info.value.rows == [3]
+
+
+@pytest.mark.parametrize("width", [3, 8, 12])
+def test_fixed_width_string_ids_give_the_same_summary(synthetic, width):
+    """Fixed-width ids take a faster path; the result must not depend on it."""
+    frame = synthetic.assign(contact_id=synthetic["contact_id"].astype("int64").map(f"{{:0{width}d}}".format))
+    frame["contact_id"] = frame["contact_id"].astype("string[pyarrow]")
+    ours = rfm.rfm_summary(frame, monetary_value_col="amount")
+    assert ours.index.is_monotonic_increasing and ours.index.is_unique
+    assert_same(ours, lifetimes_summary(frame, "contact_id", "order_date", monetary_value_col="amount"))
+    plain = rfm.rfm_summary(frame.astype({"contact_id": object}), monetary_value_col="amount")
+    np.testing.assert_array_equal(ours.to_numpy(), plain.to_numpy())
+    assert list(ours.index) == list(plain.index)
