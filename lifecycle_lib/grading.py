@@ -265,23 +265,33 @@ def read_roster(path) -> list[RosterEntry]:
 
 
 def _match(submissions: list[Path], roster: list[RosterEntry], roster_dir: Path) -> dict:
-    """Roster entry for every submission: same path as the roster's file, else a unique same name."""
+    """Roster entry for every submission, by the roster's ``file`` column only.
+
+    A submission matches the entry whose file it is (same path, relative to the roster's
+    folder), else the one whose file path is a tail of the submission's path (``ana/07_x.ipynb``
+    matches ``collected/ana/07_x.ipynb``), else the one with the same file name if only one
+    entry has it. What the notebook says about its author is never read.
+    """
     by_path = {}
-    by_name: dict[str, list] = {}
     for entry in roster:
         file = Path(entry.file)
         full = file if file.is_absolute() else roster_dir / file
         by_path[os.path.realpath(full)] = entry
-        by_name.setdefault(file.name, []).append(entry)
     matched: dict[RosterEntry, Path] = {}
     for submission in submissions:
         entry = by_path.get(os.path.realpath(submission))
         if entry is None:
-            candidates = by_name.get(submission.name, [])
+            parts = Path(os.path.realpath(submission)).parts
+            candidates = [e for e in roster if not Path(e.file).is_absolute()
+                          and parts[-len(Path(e.file).parts):] == Path(e.file).parts]
+            if not candidates:
+                candidates = [e for e in roster if Path(e.file).name == submission.name]
             if len(candidates) != 1:
-                why = "no roster line names this file" if not candidates else "several roster lines share this file name"
+                why = ("no roster line names this file" if not candidates
+                       else "several roster lines share this file name")
                 raise DataError(f"cannot tell whose submission this is: {why}", file=str(submission), column="file",
-                                fix="name submissions as in the roster's file column (or keep them at those paths)")
+                                fix="keep the layout 'lifecycle assign' wrote (STUDENT/NN_name.ipynb) or name each "
+                                    "file as in the roster's file column")
             entry = candidates[0]
         if entry in matched:
             raise DataError(f"two submissions for student {entry.student!r} ({entry.exercise})", file=str(submission),

@@ -253,3 +253,16 @@ def test_decoding_refuses_anything_outside_the_format():
                 {"$array": {"dtype": "object; import os", "shape": [1], "data": [1]}}):
         with pytest.raises(grading.PlainDataError):
             grading.decode_plain(bad)
+
+
+def test_collected_copies_are_matched_by_the_assigned_layout(tmp_path):
+    roster = tmp_path / "handout" / "roster.csv"
+    roster.parent.mkdir()
+    roster.write_text(f"student,exercise,variant,file\nana,{EXERCISE},1,ana/{EXERCISE}.ipynb\n"
+                      f"bo,{EXERCISE},2,bo/{EXERCISE}.ipynb\n")
+    entries = grading.read_roster(roster)
+    collected = [tmp_path / "collected" / s / f"{EXERCISE}.ipynb" for s in ("bo", "ana")]
+    matched = grading._match(collected, entries, roster.parent)
+    assert {e.student: p.parent.name for e, p in matched.items()} == {"ana": "ana", "bo": "bo"}
+    with pytest.raises(DataError, match="several roster lines"):
+        grading._match([tmp_path / "loose" / f"{EXERCISE}.ipynb"], entries, roster.parent)
