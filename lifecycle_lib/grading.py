@@ -468,31 +468,36 @@ class _Job:
 def _student_steps(notebook: dict, variant: int, answers: list[str]) -> list[dict]:
     """Every code cell of the submission, the variant pinned, each followed by a snapshot.
 
-    The roster's variant is set right after the first cell assigning ``variant`` (the
-    parameters cell, found by its code, not its tags), or first when there is none.
+    The roster's variant is set after the last cell assigning ``variant`` before any cell uses
+    it (the parameters cell and papermill's injected one, found by their code, not their tags),
+    or first when there is none: an edited parameters cell cannot change the student's data.
     """
     sources = [_source(c) for c in notebook["cells"] if isinstance(c, dict) and c.get("cell_type") == "code"]
     position = 0
     for number, source in enumerate(sources):
-        if _assigns_variant(source):
-            position = number + 1
+        assigns, reads = _variant_use(source)
+        if reads and not assigns:
             break
+        if assigns:
+            position = number + 1
     steps = [{"code": s, "snap": list(answers), "where": f"code cell {n + 1}"} for n, s in enumerate(sources)]
     steps.insert(position, {"code": f"variant = {int(variant)}", "snap": list(answers),
                             "where": "the line setting your variant"})
     return steps
 
 
-def _assigns_variant(source: str) -> bool:
+def _variant_use(source: str) -> tuple[bool, bool]:
+    """Whether a cell assigns ``variant`` at top level, and whether it reads it anywhere."""
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError):
-        return False
+        return False, False
+    assigns = False
     for node in tree.body:
         targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
-        if any(isinstance(t, ast.Name) and t.id == "variant" for t in targets):
-            return True
-    return False
+        assigns = assigns or any(isinstance(t, ast.Name) and t.id == "variant" for t in targets)
+    reads = any(isinstance(n, ast.Name) and n.id == "variant" and isinstance(n.ctx, ast.Load) for n in ast.walk(tree))
+    return assigns, reads
 
 
 def _last_values(result) -> dict:
@@ -752,7 +757,7 @@ def grade(submissions, roster, out, source=None, workers=None, timeout=120.0, *,
 
     jobs: list[_Job] = []
     for exercise in sorted(references):
-        variants = sorted({e.variant for e in entries if e.exercise == exercise})
+        variants = sorted({e.variant for e in matched if e.exercise == exercise})  # only what will be graded
         chunks = min(workers, len(variants))
         for number in range(chunks):
             mine = variants[number::chunks]

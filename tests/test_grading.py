@@ -266,3 +266,14 @@ def test_collected_copies_are_matched_by_the_assigned_layout(tmp_path):
     assert {e.student: p.parent.name for e, p in matched.items()} == {"ana": "ana", "bo": "bo"}
     with pytest.raises(DataError, match="several roster lines"):
         grading._match([tmp_path / "loose" / f"{EXERCISE}.ipynb"], entries, roster.parent)
+
+
+def test_the_roster_variant_overrides_an_edited_parameters_cell():
+    nb = {"cells": [{"cell_type": "code", "source": "variant = 0"},
+                    {"cell_type": "code", "source": "# Parameters\nvariant = 77\n"},
+                    {"cell_type": "code", "source": "data = make(seed=variant)"},
+                    {"cell_type": "code", "source": "variant = 5"}]}
+    steps = grading._student_steps(nb, 3, ["x"])
+    assert [s["code"] for s in steps][:4] == ["variant = 0", "# Parameters\nvariant = 77\n", "variant = 3",
+                                              "data = make(seed=variant)"]
+    assert steps[2]["where"] == "the line setting your variant" and steps[3]["where"] == "code cell 3"
