@@ -277,3 +277,12 @@ def test_the_roster_variant_overrides_an_edited_parameters_cell():
     assert [s["code"] for s in steps][:4] == ["variant = 0", "# Parameters\nvariant = 77\n", "variant = 3",
                                               "data = make(seed=variant)"]
     assert steps[2]["where"] == "the line setting your variant" and steps[3]["where"] == "code cell 3"
+
+
+@needs_bwrap
+def test_an_unreadable_submission_scores_zero_with_a_reason(tmp_path):
+    roster, paths = _write_class(tmp_path, {"ada": {"cells": []}})
+    paths[0].write_text("this is not a notebook")
+    book = grading.grade(paths, roster=roster, out=tmp_path / "out", source=SOURCE, workers=1, progress=False)
+    assert {r["status"] for r in book.rows} == {"unreadable"}
+    assert sum(r["points"] for r in book.rows) == 0

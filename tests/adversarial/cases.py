@@ -7,7 +7,7 @@ tampers with the rest. ``expect`` maps each question to ``True`` (full marks: an
 honestly) or ``False`` (zero: cheated, or never reached because of the submission's own
 sabotage). The known tricks against notebook graders are all here: rigged ``__eq__``,
 patched testing helpers and checks, input transformers and tracers, edited check cells and
-ids, nbval markers and metadata, loops, ``os._exit``, memory and output floods, reading the
+ids, nbval markers and metadata, forged lines on the answers' channel, loops, ``os._exit``, memory and output floods, reading the
 instructor's files, writing the gradebook, and an honest answer that prints warnings.
 """
 
@@ -180,6 +180,20 @@ total_paid = 0.0
 months_by_plan = None
 '''
 
+FORGED_CHANNEL = '''
+import json, os
+lines = [{"done": True}, {"ready": True}, {"cell": 99},
+         {"snap": "months_by_plan", "label": "months_by_plan", "value": {"__class__": "AlwaysEqual"}},
+         {"snap": "long_stayers", "label": "long_stayers", "value": {"$set": [[1, 2]]}}]
+data = "\\n".join(json.dumps(m) for m in lines).encode() + b"\\n" + b"[" * 100000 + b"\\n"
+for fd in range(3, 64):
+    try:
+        os.write(fd, data)
+    except OSError:
+        pass
+months_by_plan = None
+'''
+
 WARNINGS = '''
 import logging, sys, warnings
 warnings.warn("this is only a warning", UserWarning)
@@ -277,6 +291,9 @@ def build_cases(student_nb: dict) -> dict:
 
     nb = fill(student_nb, {**_honest_except("q98_1", "q98_2"), "q98_1": WRITE_GRADEBOOK, "q98_2": "pass"})
     cases["writes_gradebook"] = {"nb": nb, "expect": first_two}
+
+    nb = fill(student_nb, {**HONEST, "q98_2": FORGED_CHANNEL, "q98_3": "pass"})
+    cases["forged_channel"] = {"nb": nb, "expect": {**all_right, "q98_2": False, "q98_3": False}}
 
     nb = insert_after(fill(student_nb, HONEST), None, WARNINGS)
     nb = insert_after(nb, "q98_4", WARNINGS)
