@@ -151,13 +151,13 @@ def _default_as_of(*stamps) -> pd.Timestamp:
 
 
 def _fmt(values, decimals: int = 0) -> np.ndarray:
-    """Numbers as short strings for the reason column."""
+    """Numbers as short strings for the reason column (C-level conversion, no Python loop)."""
     arr = np.asarray(values, dtype="float64")
     if decimals == 0:
-        out = np.where(np.isnan(arr), "?", np.char.mod("%d", np.nan_to_num(np.round(arr)).astype(np.int64)))
+        text = np.nan_to_num(np.round(arr)).astype(np.int64).astype(str)
     else:
-        out = np.where(np.isnan(arr), "?", np.char.mod(f"%.{decimals}f", np.nan_to_num(arr)))
-    return out.astype(object)
+        text = np.char.ljust(np.round(np.nan_to_num(arr), decimals).astype(str), decimals + 2, "0")
+    return np.where(np.isnan(arr), "?", text).astype(object)
 
 
 def _plural(n, word: str) -> np.ndarray:
@@ -177,17 +177,36 @@ def _join(parts, sep: str) -> np.ndarray:
 
 
 class _Ids:
-    """Contact ids <-> integer codes, shared by every table."""
+    """Contact ids <-> integer codes, shared by every table.
 
-    def __init__(self, *id_arrays):
-        parts = [np.asarray(a, dtype=object) for a in id_arrays if a is not None and len(a)]
-        allids = pd.unique(np.concatenate(parts)) if parts else np.array([], dtype=object)
-        allids = allids[pd.notna(allids)]
-        self.index = pd.Index(allids, name="contact_id")
+    The id columns given to the constructor are factorised together in one pass (their codes are in
+    ``self.given``); ids of other tables are looked up with :meth:`codes`.
+    """
+
+    def __init__(self, *id_columns):
+        present = [pd.Series(np.asarray(c, dtype=object)) if not isinstance(c, pd.Series) else c.reset_index(drop=True)
+                   for c in id_columns if c is not None]
+        allids = (pd.concat([c.astype(object) for c in present], ignore_index=True) if present
+                  else pd.Series([], dtype=object))
+        codes, uniques = pd.factorize(allids, use_na_sentinel=True)
+        self.index = pd.Index(np.asarray(uniques, dtype=object), name="contact_id")
         self.n = len(self.index)
+        self.given, start = [], 0
+        for column in id_columns:
+            if column is None:
+                self.given.append(None)
+            else:
+                self.given.append(codes[start:start + len(column)])
+                start += len(column)
 
     def codes(self, ids) -> np.ndarray:
         return self.index.get_indexer(np.asarray(ids, dtype=object))
+
+
+def _first_of_pairs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Positions of the first occurrence of each distinct (a, b) pair of non-negative int codes."""
+    key = a.astype(np.int64) * (int(b.max()) + 1 if len(b) else 1) + b.astype(np.int64)
+    return np.sort(np.unique(key, return_index=True)[1])
 
 
 def _count(codes, n, mask=None, weights=None) -> np.ndarray:
@@ -374,19 +393,17 @@ def relationship_stages(
             c_keep = np.isnat(fs) | (fs < as_of64)
         c_ids = contacts["contact_id"].to_numpy(dtype=object)[c_keep]
     e_keep = et < as_of64 if et is not None else None
-    ids = _Ids(
-        c_ids,
-        orders["contact_id"].to_numpy(dtype=object)[o_keep],
-        events["contact_id"].to_numpy(dtype=object)[e_keep] if events is not None else None,
-    )
+    order_ids = orders["contact_id"].to_numpy(dtype=object)
+    event_ids = events["contact_id"].to_numpy(dtype=object) if events is not None else None
+    ids = _Ids(c_ids, order_ids[o_keep], event_ids[e_keep] if events is not None else None)
     n = ids.n
 
     # ---- orders ----
-    o_codes = ids.codes(orders["contact_id"].to_numpy(dtype=object)[o_keep])
+    o_codes = ids.given[1]
     o_t = od[o_keep]
     if "order_id" in orders.columns:
-        keys = pd.DataFrame({"c": o_codes, "o": orders["order_id"].to_numpy(dtype=object)[o_keep]})
-        n_orders = np.bincount(keys.drop_duplicates()["c"].to_numpy(), minlength=n)
+        first_line = _first_of_pairs(o_codes, pd.factorize(orders["order_id"])[0][o_keep])
+        n_orders = np.bincount(o_codes[first_line], minlength=n)
     else:
         n_orders = np.bincount(o_codes, minlength=n)
     days_df = pd.DataFrame({"c": o_codes, "d": o_t.astype("datetime64[D]")}).drop_duplicates()
@@ -403,12 +420,10 @@ def relationship_stages(
 
     # Business of each contact (for the typical gap), when known.
     business = np.full(n, "", dtype=object)
-    for frame, col, keep in ((orders, "contact_id", o_keep), (contacts, "contact_id", None)):
-        if frame is not None and "business" in frame.columns:
-            sel = slice(None) if keep is None else keep
-            codes = ids.codes(frame[col].to_numpy(dtype=object)[sel])
-            ok = codes >= 0
-            business[codes[ok]] = frame["business"].astype(str).to_numpy(dtype=object)[sel][ok]
+    if "business" in orders.columns:
+        business[o_codes] = orders["business"].astype(str).to_numpy(dtype=object)[o_keep]
+    if contacts is not None and "business" in contacts.columns:
+        business[ids.given[0]] = contacts["business"].astype(str).to_numpy(dtype=object)[c_keep]
     typical = np.full(n, np.nan)
     for biz in pd.unique(business):
         in_biz = business == biz
@@ -474,9 +489,8 @@ def relationship_stages(
     # ---- events: lead actions and the lookalike score ----
     lead_counts = {}
     if events is not None:
-        e_codes_all = ids.codes(events["contact_id"].to_numpy(dtype=object))
-        keep = e_keep & (e_codes_all >= 0)
-        e_codes = e_codes_all[keep]
+        keep = e_keep
+        e_codes = ids.given[2]
         ev_name = events["event"].astype(str).to_numpy()[keep]
         for name in lead_events:
             lead_counts[name] = _count(e_codes, n, ev_name == name)
@@ -504,57 +518,78 @@ def relationship_stages(
     choice = np.select([rules[s] for s in PRIORITY], list(range(len(PRIORITY))), default=len(PRIORITY) - 1)
     stage = np.asarray(PRIORITY, dtype=object)[choice]
 
-    # ---- reasons ----
+    # ---- reasons: built per stage on that stage's rows only ----
     reason = np.full(n, "", dtype=object)
-    d_last, d_first = _fmt(days_since_last), _fmt(days_since_first)
-    gap_s, typ_s = _fmt(expected_gap), _fmt(typical)
-    gap_word = np.where(np.isnan(usual_gap), "the typical gap", "their usual gap").astype(object)
+    arrays = {
+        "days_since_last": days_since_last, "days_since_first": days_since_first, "expected_gap": expected_gap,
+        "typical": typical, "usual_gap": usual_gap, "cancelled": cancelled, "lapsed_gap": lapsed_gap,
+        "cancelled_at": cancelled_at, "n_referrals": n_referrals, "strong": strong, "overdue": overdue,
+        "downgrades": downgrades, "n_tickets": n_tickets, "low": low, "subscribed": subscribed, "n_days": n_days,
+        "n_orders": n_orders, "lookalike": lookalike, **{"lead:" + k: v for k, v in lead_counts.items()},
+    }
+    window = f"in the last {risk_window_days:g} days"
 
-    def put(name, text):
-        m = stage == name
-        reason[m] = (name.replace("_", "-") + ": " + np.asarray(text, dtype=object)[m]) if np.ndim(text) else text
+    def signals(v):
+        gap_word = np.where(np.isnan(v["usual_gap"]), "the typical gap", "their usual gap").astype(object)
+        return _join([
+            np.where(v["overdue"], _fmt(v["days_since_last"]) + " days since the last order, more than "
+                     + f"{at_risk_factor:.1f} x " + gap_word + " of " + _fmt(v["expected_gap"]) + " days", ""),
+            np.where(v["downgrades"] > 0, "downgraded their plan " + window, ""),
+            np.where(v["n_tickets"] >= risk_tickets, _fmt(v["n_tickets"]) + " support "
+                     + _plural(v["n_tickets"], "ticket") + " " + window, ""),
+            np.where(v["low"] > 0, _fmt(v["low"]) + " " + _plural(v["low"], "review")
+                     + f" of {low_rating} stars or less " + window, ""),
+        ], "; ")
 
-    canc_s = pd.Series(cancelled_at).dt.strftime("%Y-%m-%d").fillna("?").to_numpy(dtype=object)
-    put("lapsed", np.where(
-        cancelled & ~lapsed_gap,
-        "cancelled their subscription on " + canc_s + " and has not bought since",
-        "last order " + d_last + f" days ago, more than {lapsed_factor:.1f} x " + gap_word + " of " + gap_s
-        + f" days and more than {lapsed_min_days:g} days"))
-    adv = np.where(n_referrals >= advocate_referrals, "referred " + _fmt(n_referrals) + " " + _plural(n_referrals, "person").astype(object), "")
-    adv = np.where(n_referrals > 1, np.char.replace(adv.astype(str), "persons", "people").astype(object), adv)
-    rev = np.where(strong >= advocate_reviews, "left " + _fmt(strong) + " " + _plural(strong, "review")
-                   + f" of {advocate_rating}+ stars", "")
-    joiner = np.where((adv != "") & (rev != ""), " and ", "")
-    put("advocate", adv + joiner + rev + "; last order " + d_last + " days ago")
-    signals = []
-    signals.append(np.where(overdue, d_last + " days since the last order, more than "
-                            + f"{at_risk_factor:.1f} x " + gap_word + " of " + gap_s + " days", ""))
-    signals.append(np.where(downgrades > 0, "downgraded their plan in the last " + f"{risk_window_days:g}" + " days", ""))
-    signals.append(np.where(n_tickets >= risk_tickets, _fmt(n_tickets) + " support " + _plural(n_tickets, "ticket")
-                            + " in the last " + f"{risk_window_days:g}" + " days", ""))
-    signals.append(np.where(low > 0, _fmt(low) + " " + _plural(low, "review") + f" of {low_rating} stars or less in the last "
-                            + f"{risk_window_days:g}" + " days", ""))
-    sig_text = _join(signals, "; ")
-    put("new", "first order " + d_first + " days ago (within " + f"{new_days:g}" + " days)"
-        + np.where(sig_text != "", "; note: " + sig_text, ""))
-    put("at_risk", sig_text)
-    put("active", np.where(
-        subscribed, "subscription running; last order " + d_last + " days ago",
-        np.where(n_days < 2, "one order, " + d_last + " days ago, within " + f"{at_risk_factor:g}" + " x the typical gap of "
-                 + typ_s + " days",
-                 _fmt(n_orders) + " orders every " + gap_s + " days on average (typical " + typ_s
-                 + "); last order " + d_last + " days ago")))
-    put("returning", _fmt(n_orders) + " orders every " + gap_s + " days on average, longer than the typical "
-        + typ_s + " days; no subscription; last order " + d_last + " days ago")
-    lead_text = _join([np.where(lead_counts[name] > 0, name, "") for name in lead_counts], ", ")
-    if len(lead_text) != n:
-        lead_text = np.full(n, "", dtype=object)
-    put("lead", "no order yet; sales-related action: " + lead_text)
-    score_s = _fmt(lookalike, 2)
-    put("suspect", "no order yet; engages like buyers did before buying (lookalike score " + score_s
-        + f" >= {suspect_threshold:g})")
-    put("prospect", "no order and no sales-related action yet; lookalike score " + score_s
-        + f" below {suspect_threshold:g}")
+    def text_for(name, v):
+        last = _fmt(v["days_since_last"])
+        if name == "lapsed":
+            gap_word = np.where(np.isnan(v["usual_gap"]), "the typical gap", "their usual gap").astype(object)
+            when = pd.Series(v["cancelled_at"]).dt.strftime("%Y-%m-%d").fillna("?").to_numpy(dtype=object)
+            return np.where(
+                v["cancelled"] & ~v["lapsed_gap"],
+                "cancelled their subscription on " + when + " and has not bought since",
+                "last order " + last + f" days ago, more than {lapsed_factor:.1f} x " + gap_word + " of "
+                + _fmt(v["expected_gap"]) + f" days and more than {lapsed_min_days:g} days")
+        if name == "advocate":
+            refs, good = v["n_referrals"], v["strong"]
+            adv = np.where(refs >= advocate_referrals,
+                           "referred " + _fmt(refs) + np.where(refs == 1, " person", " people"), "")
+            rev = np.where(good >= advocate_reviews,
+                           "left " + _fmt(good) + " " + _plural(good, "review") + f" of {advocate_rating}+ stars", "")
+            return _join([adv, rev], " and ") + "; last order " + last + " days ago"
+        if name == "new":
+            sig = signals(v)
+            return ("first order " + _fmt(v["days_since_first"]) + f" days ago (within {new_days:g} days)"
+                    + np.where(sig != "", "; note: " + sig, ""))
+        if name == "at_risk":
+            return signals(v)
+        if name == "active":
+            return np.where(
+                v["subscribed"], "subscription running; last order " + last + " days ago",
+                np.where(v["n_days"] < 2,
+                         "one order, " + last + f" days ago, within {at_risk_factor:g} x the typical gap of "
+                         + _fmt(v["typical"]) + " days",
+                         _fmt(v["n_orders"]) + " orders every " + _fmt(v["expected_gap"]) + " days on average (typical "
+                         + _fmt(v["typical"]) + "); last order " + last + " days ago"))
+        if name == "returning":
+            return (_fmt(v["n_orders"]) + " orders every " + _fmt(v["expected_gap"])
+                    + " days on average, longer than the typical " + _fmt(v["typical"])
+                    + " days; no subscription; last order " + last + " days ago")
+        if name == "lead":
+            return "no order yet; sales-related action: " + _join(
+                [np.where(v["lead:" + k] > 0, k, "") for k in lead_counts], ", ")
+        if name == "suspect":
+            return ("no order yet; engages like buyers did before buying (lookalike score " + _fmt(v["lookalike"], 2)
+                    + f" >= {suspect_threshold:g})")
+        return ("no order and no sales-related action yet; lookalike score " + _fmt(v["lookalike"], 2)
+                + f" below {suspect_threshold:g}")
+
+    for name in PRIORITY:
+        rows = np.flatnonzero(stage == name)
+        if len(rows):
+            v = {k: np.asarray(a)[rows] for k, a in arrays.items()}
+            reason[rows] = name.replace("_", "-") + ": " + np.asarray(text_for(name, v), dtype=object)
 
     out = pd.DataFrame(
         {
@@ -726,11 +761,11 @@ def behaviour_types(tables: dict, as_of=None, **thresholds) -> pd.DataFrame:
     o_codes = ids.codes(orders["contact_id"].to_numpy(dtype=object))
     renewal = (orders["channel"].astype("string").fillna("").to_numpy(dtype=object) == "subscription"
                if "channel" in orders.columns else np.zeros(len(orders), bool))
-    oid = orders["order_id"].to_numpy(dtype=object) if "order_id" in orders.columns else \
-        _times(orders, "order_date", "orders").astype(str).astype(object)
-    per_order = pd.DataFrame({"c": o_codes, "o": oid, "r": renewal}).drop_duplicates(["c", "o"])
-    n_orders = np.bincount(per_order["c"].to_numpy(), minlength=n)
-    renewals = _count(per_order["c"].to_numpy(), n, per_order["r"].to_numpy(bool))
+    oid = (pd.factorize(orders["order_id"])[0] if "order_id" in orders.columns
+           else pd.factorize(_times(orders, "order_date", "orders"))[0])
+    first_line = _first_of_pairs(o_codes, oid)
+    n_orders = np.bincount(o_codes[first_line], minlength=n)
+    renewals = _count(o_codes[first_line], n, renewal[first_line])
     by_hand = n_orders - renewals
     deal = np.zeros(len(orders), bool)
     if "discount" in orders.columns:
