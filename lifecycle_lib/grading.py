@@ -465,6 +465,33 @@ class _Job:
     result: object = None
 
 
+def _setup_imports(reference: Reference) -> list[str]:
+    """Modules the reference's setup imports: every submission will import them, so warm processes do it early."""
+    import importlib.util
+
+    names: list[str] = []
+    for cell in reference.key.get("cells", []):
+        if cell.get("kind") not in ("parameters", "setup"):
+            continue
+        try:
+            tree = ast.parse(cell.get("source", ""))
+        except (SyntaxError, ValueError):
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.Import):
+                names += [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names.append(node.module)
+    found = []
+    for name in dict.fromkeys(names):
+        try:
+            if importlib.util.find_spec(name.split(".")[0]) is not None:
+                found.append(name)
+        except (ImportError, ValueError):
+            continue
+    return found
+
+
 def _student_steps(notebook: dict, variant: int, answers: list[str]) -> list[dict]:
     """Every code cell of the submission, the variant pinned, each followed by a snapshot.
 
@@ -752,7 +779,9 @@ def grade(submissions, roster, out, source=None, workers=None, timeout=120.0, *,
             package_root / "solutions", roster_path, roster_path.parent, out, Path.home()]
     for path in paths:
         hide += [path, path.parent]
-    preload = ["numpy", "pandas", *[m for m in _QUIET_MODULES]]
+    preload = ["numpy", "pandas", *_QUIET_MODULES]
+    for reference in references.values():
+        preload += [m for m in _setup_imports(reference) if m not in preload]
     confinement = _sandbox.Confinement(hide=hide, memory_mb=memory_mb, bwrap=bwrap, preload=tuple(preload))
 
     jobs: list[_Job] = []
