@@ -1,0 +1,344 @@
+"""The course's figures, all with one look: each function takes a Series or DataFrame and returns a Figure.
+
+The look lives in :data:`STYLE` and is applied only while a figure is built (``with style():``), so
+importing or using this module never changes matplotlib's global settings. Figures are built without
+pyplot: a lesson shows one by leaving it as the cell's last expression (it appears once, not twice),
+and a script saves it with ``fig.savefig(...)``.
+
+>>> from lifecycle_lib import plots
+>>> fig = plots.bar(pd.Series({"email": 40, "ads": 25, "referral": 10}), title="Customers by channel")
+>>> len(fig.axes[0].patches)
+3
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import pandas as pd
+
+__all__ = [
+    "STYLE",
+    "PALETTE",
+    "STAGE_COLORS",
+    "style",
+    "bar",
+    "stage_bar",
+    "funnel_chart",
+    "cohort_heatmap",
+    "rfm_grid",
+    "clv_curve",
+    "timeline",
+]
+
+PALETTE = ["#1f5f8b", "#e07a1f", "#3a8d5c", "#b33a3a", "#7b5ea7", "#8c6d46", "#c2589a", "#6b7b8c", "#b8a229"]
+
+STYLE = {
+    "figure.figsize": (7.0, 4.0),
+    "figure.dpi": 100,
+    "savefig.dpi": 100,
+    "font.size": 10.5,
+    "axes.titlesize": 12.5,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "axes.labelsize": 10.5,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "axes.grid.axis": "x",
+    "grid.color": "#d9dee3",
+    "grid.linewidth": 0.8,
+    "axes.axisbelow": True,
+    "axes.edgecolor": "#52606d",
+    "axes.prop_cycle": f"cycler(color={PALETTE!r})",
+    "xtick.color": "#3e4c59",
+    "ytick.color": "#3e4c59",
+    "legend.frameon": False,
+}
+
+# Relationship stages in lifecycle order, coloured from cold (grey-blue) through warm (green) to
+# warning (orange, red) and the advocates (purple).
+STAGE_COLORS = {
+    "prospect": "#9fb3c8",
+    "suspect": "#829ab1",
+    "lead": "#486581",
+    "new": "#7bc47f",
+    "active": "#3a8d5c",
+    "returning": "#1f6e43",
+    "at_risk": "#e07a1f",
+    "lapsed": "#b33a3a",
+    "advocate": "#7b5ea7",
+}
+
+
+@contextmanager
+def style(**overrides):
+    """Apply the course look (and any ``overrides`` of rc settings) inside a ``with`` block only.
+
+    >>> import matplotlib
+    >>> before = matplotlib.rcParams["axes.titleweight"]
+    >>> with style():
+    ...     matplotlib.rcParams["axes.titleweight"]
+    'bold'
+    >>> matplotlib.rcParams["axes.titleweight"] == before
+    True
+    """
+    import matplotlib
+
+    with matplotlib.rc_context({**STYLE, **overrides}):
+        yield
+
+
+def _figure(figsize=None):
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=figsize or STYLE["figure.figsize"], layout="constrained")
+    return fig, fig.add_subplot()
+
+
+def _labels(ax, title=None, xlabel=None, ylabel=None):
+    if title:
+        ax.set_title(title)
+    if xlabel is not None:
+        ax.set_xlabel(xlabel)
+    if ylabel is not None:
+        ax.set_ylabel(ylabel)
+
+
+def _as_series(data, value=None, label=None) -> pd.Series:
+    if isinstance(data, pd.Series):
+        return data
+    if isinstance(data, pd.DataFrame):
+        if label is not None:
+            data = data.set_index(label)
+        if value is None:
+            numeric = data.select_dtypes("number").columns
+            if len(numeric) == 0:
+                raise ValueError("the frame has no numeric column to plot; name one with value=...")
+            value = numeric[0]
+        return data[value]
+    return pd.Series(data)
+
+
+def _number(value: float, percent: bool) -> str:
+    if percent:
+        return f"{value:.0%}"
+    return f"{value:,.0f}" if abs(value) >= 10 or float(value).is_integer() else f"{value:,.2f}"
+
+
+def bar(data, title=None, xlabel=None, ylabel=None, *, value=None, label=None, horizontal=False,
+        highlight=None, colors=None, percent=False, annotate=True, figsize=None):
+    """Bar chart of a Series (index = bars) or of column ``value`` of a frame (bars labelled by ``label``).
+
+    ``highlight`` names bars to draw in the accent colour (the others grey); ``percent`` formats
+    the value labels as percentages.
+
+    >>> fig = bar(pd.Series({"a": 3, "b": 5}), highlight=["b"], horizontal=True)
+    >>> [round(p.get_width()) for p in fig.axes[0].patches]
+    [3, 5]
+    """
+    series = _as_series(data, value, label)
+    labels = [str(item) for item in series.index]
+    if colors is None:
+        if highlight is not None:
+            wanted = {str(item) for item in ([highlight] if isinstance(highlight, str) else highlight)}
+            colors = [PALETTE[1] if item in wanted else "#9aa5b1" for item in labels]
+        else:
+            colors = PALETTE[0]
+    with style():
+        fig, ax = _figure(figsize)
+        if horizontal:
+            bars = ax.barh(labels, series.to_numpy(dtype=float), color=colors)
+            ax.invert_yaxis()
+            ax.grid(axis="x")
+            ax.grid(axis="y", visible=False)
+        else:
+            bars = ax.bar(labels, series.to_numpy(dtype=float), color=colors)
+            ax.grid(axis="y")
+            ax.grid(axis="x", visible=False)
+            if max((len(item) for item in labels), default=0) * len(labels) > 60:
+                ax.tick_params(axis="x", labelrotation=30)
+                for tick in ax.get_xticklabels():
+                    tick.set_horizontalalignment("right")
+        if annotate:
+            ax.bar_label(bars, labels=[_number(v, percent) for v in series.to_numpy(dtype=float)], padding=2,
+                         fontsize=9, color="#3e4c59")
+        if percent:
+            from matplotlib.ticker import PercentFormatter
+
+            (ax.xaxis if horizontal else ax.yaxis).set_major_formatter(PercentFormatter(1.0))
+        _labels(ax, title, xlabel, ylabel)
+    return fig
+
+
+def stage_bar(counts, title="Contacts by relationship stage", *, value="count", order=None, percent=False,
+              figsize=None):
+    """Bars of contacts per relationship stage, in lifecycle order and the stage colours.
+
+    ``counts`` is a Series indexed by stage, or a frame indexed by stage with a ``value`` column
+    (such as the output of ``segments.stage_counts``). Stages missing from ``counts`` are left out;
+    stages the colours do not know are drawn grey.
+
+    >>> fig = stage_bar(pd.Series({"lapsed": 4, "new": 7, "active": 12}))
+    >>> [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    ['new', 'active', 'lapsed']
+    """
+    series = _as_series(counts, value if isinstance(counts, pd.DataFrame) and value in counts else None)
+    series.index = series.index.astype(str)
+    known = [stage for stage in (order or STAGE_COLORS) if stage in series.index]
+    rest = [stage for stage in series.index if stage not in known]
+    series = series.reindex(known + rest)
+    colors = [STAGE_COLORS.get(stage, "#9aa5b1") for stage in series.index]
+    return bar(series, title=title, ylabel="share of contacts" if percent else "contacts", colors=colors,
+               percent=percent, figsize=figsize)
+
+
+def funnel_chart(steps, title="Funnel", *, value=None, label=None, figsize=None):
+    """A funnel: one centred bar per step, labelled with the count, the share of the first step and
+    the conversion from the step before.
+
+    ``steps`` is a Series (index = step names, in order) or a frame with a ``label`` column and a
+    ``value`` column (default: its first numeric column).
+
+    >>> fig = funnel_chart(pd.Series({"visit": 1000, "cart": 200, "purchase": 50}))
+    >>> len(fig.axes[0].patches), fig.axes[0].texts[-1].get_text()
+    (3, '50 · 5% of visit · 25% of previous')
+    """
+    series = _as_series(steps, value, label).astype(float)
+    first = series.iloc[0] if len(series) and series.iloc[0] else float("nan")
+    with style():
+        fig, ax = _figure(figsize)
+        widths = series.to_numpy()
+        names = [str(item) for item in series.index]
+        positions = range(len(series))
+        ax.barh(positions, widths, left=-widths / 2, color=PALETTE[0], height=0.72)
+        for position, (name, count) in enumerate(zip(names, widths)):
+            text = f"{count:,.0f}"
+            if position > 0:
+                previous = widths[position - 1]
+                text += f" · {count / first:.0%} of {names[0]}"
+                text += f" · {count / previous:.0%} of previous" if previous else ""
+            ax.text(max(widths.max() / 2 * 1.02, count / 2 + widths.max() * 0.02), position, text,
+                    va="center", ha="left", fontsize=9, color="#3e4c59")
+        ax.set_yticks(list(positions), names)
+        ax.invert_yaxis()
+        ax.set_xticks([])
+        ax.grid(False)
+        ax.spines[["left", "bottom"]].set_visible(False)
+        ax.set_xlim(-widths.max() / 2 * 1.05, widths.max() * 1.25)
+        _labels(ax, title)
+    return fig
+
+
+def _heatmap(matrix: pd.DataFrame, title, xlabel, ylabel, fmt, cmap, figsize, colorbar_label):
+    import numpy as np
+
+    values = matrix.to_numpy(dtype=float)
+    with style(**{"axes.grid": False}):
+        height = max(2.5, 0.38 * len(matrix) + 1.2)
+        fig, ax = _figure(figsize or (max(5.0, 0.62 * matrix.shape[1] + 2.2), height))
+        image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, aspect="auto")
+        ax.set_xticks(range(matrix.shape[1]), [str(c) for c in matrix.columns])
+        ax.set_yticks(range(matrix.shape[0]), [str(r) for r in matrix.index])
+        finite = values[np.isfinite(values)]
+        middle = (finite.min() + finite.max()) / 2 if finite.size else 0
+        if fmt:
+            for (row, column), cell in np.ndenumerate(values):
+                if np.isfinite(cell):
+                    ax.text(column, row, fmt.format(cell), ha="center", va="center", fontsize=8,
+                            color="white" if cell > middle else "#1f2933")
+        fig.colorbar(image, ax=ax, label=colorbar_label, shrink=0.85)
+        ax.spines[["left", "bottom"]].set_visible(False)
+        _labels(ax, title, xlabel, ylabel)
+    return fig
+
+
+def cohort_heatmap(matrix, title="Retention by cohort", *, fmt="{:.0%}", xlabel="periods since first purchase",
+                   ylabel="cohort", cmap="Blues", figsize=None, colorbar_label="share still buying"):
+    """Heatmap of a cohort matrix (rows = cohorts, columns = periods since the start); missing cells
+    (periods not yet reached) stay blank.
+
+    >>> m = pd.DataFrame([[1.0, 0.4, 0.3], [1.0, 0.5, float("nan")]], index=["2024-01", "2024-02"])
+    >>> fig = cohort_heatmap(m)
+    >>> len(fig.axes[0].texts)  # one label per known cell
+    5
+    """
+    return _heatmap(pd.DataFrame(matrix), title, xlabel, ylabel, fmt, cmap, figsize, colorbar_label)
+
+
+def rfm_grid(scores, title="Customers by recency and frequency score", *, x="recency_score",
+             y="frequency_score", value=None, aggfunc="count", fmt="{:,.0f}", cmap="Greens", figsize=None):
+    """Grid of customers by two RFM scores: the count per cell, or ``aggfunc`` of column ``value``
+    (e.g. ``value="monetary_value", aggfunc="mean"``). Highest scores sit top right.
+
+    >>> s = pd.DataFrame({"recency_score": [1, 5, 5, 3], "frequency_score": [1, 5, 4, 3]})
+    >>> fig = rfm_grid(s)
+    >>> sorted(t.get_text() for t in fig.axes[0].texts)
+    ['1', '1', '1', '1']
+    """
+    if value is None:
+        grid = pd.crosstab(scores[y], scores[x])
+        label = "customers"
+    else:
+        grid = scores.pivot_table(index=y, columns=x, values=value, aggfunc=aggfunc)
+        label = f"{aggfunc} of {value}"
+    grid = grid.sort_index(ascending=False).sort_index(axis=1)
+    if value is None:
+        grid = grid.where(grid > 0)
+    return _heatmap(grid, title, x.replace("_", " "), y.replace("_", " "), fmt, cmap, figsize, label)
+
+
+def clv_curve(values, title="Cumulative value per customer", *, xlabel="year", ylabel="EUR", figsize=None):
+    """Lines of value over time: a Series (one line) or a frame (one line per column), indexed by
+    period (e.g. year 1..5). The last value of each line is written at its end.
+
+    >>> fig = clv_curve(pd.DataFrame({"loyal": [200, 380, 540], "discount hunter": [80, 120, 140]},
+    ...                              index=[1, 2, 3]))
+    >>> len(fig.axes[0].lines)
+    2
+    """
+    frame = values.to_frame(values.name or "value") if isinstance(values, pd.Series) else pd.DataFrame(values)
+    with style(**{"axes.grid.axis": "y"}):
+        fig, ax = _figure(figsize)
+        for column in frame.columns:
+            line = frame[column].astype(float)
+            ax.plot(line.index, line.to_numpy(), marker="o", linewidth=2, label=str(column))
+            ax.annotate(f"{line.iloc[-1]:,.0f}", (line.index[-1], line.iloc[-1]), textcoords="offset points",
+                        xytext=(6, 0), va="center", fontsize=9)
+        if len(frame.columns) > 1:
+            ax.legend()
+        ax.set_ylim(bottom=0)
+        _labels(ax, title, xlabel, ylabel)
+    return fig
+
+
+def timeline(events, time="timestamp", label="event", title="Timeline", *, color_by=None, figsize=None):
+    """One row per kind of event (``label``) and a mark at each time: a contact's journey at a glance.
+
+    ``color_by`` names a column whose values get one colour each (e.g. the channel).
+
+    >>> ev = pd.DataFrame({"timestamp": pd.to_datetime(["2024-01-01", "2024-01-03", "2024-01-04"]),
+    ...                    "event": ["ad_impression", "visit", "purchase"]})
+    >>> fig = timeline(ev)
+    >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    ['ad_impression', 'visit', 'purchase']
+    """
+    frame = events.sort_values(time)
+    rows = list(dict.fromkeys(frame[label].astype(str)))
+    position = {name: number for number, name in enumerate(rows)}
+    with style(**{"axes.grid.axis": "x"}):
+        fig, ax = _figure(figsize or (7.0, max(2.0, 0.45 * len(rows) + 1.2)))
+        ys = frame[label].astype(str).map(position)
+        if color_by is None:
+            ax.scatter(frame[time], ys, s=36, color=PALETTE[0], zorder=3)
+        else:
+            for number, (group, part) in enumerate(frame.groupby(color_by, sort=True, observed=True)):
+                ax.scatter(part[time], part[label].astype(str).map(position), s=36, zorder=3,
+                           color=PALETTE[number % len(PALETTE)], label=str(group))
+            ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        ax.set_yticks(range(len(rows)), rows)
+        ax.invert_yaxis()
+        ax.set_ylim(len(rows) - 0.5, -0.5)
+        fig.autofmt_xdate()
+        _labels(ax, title)
+    return fig
