@@ -117,8 +117,10 @@ sys.setprofile(lambda *a: None)
 
 READ_INSTRUCTOR_FILES = '''
 import json, os
+import lifecycle_lib
 found = []
-for root in ("/var/tmp", "/work", "/root", "/home", "/srv"):
+repository = os.path.dirname(os.path.dirname(os.path.abspath(lifecycle_lib.__file__)))
+for root in (repository, "/var/tmp", "/work", "/root", "/home", "/srv"):
     base = root.count(os.sep)
     for folder, subfolders, files in os.walk(root):
         subfolders[:] = [d for d in subfolders if d not in (".venv", ".git", "node_modules", "datasets")]
