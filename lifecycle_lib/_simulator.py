@@ -187,6 +187,17 @@ def _choice_rows(rng, probs: np.ndarray) -> np.ndarray:
     return (u > cum).sum(axis=1)
 
 
+def _group_min(groups: np.ndarray, values: np.ndarray, n: int, empty: float = np.nan) -> np.ndarray:
+    """Smallest value per group 0..n-1 (``empty`` for groups without values); a fast ``np.minimum.at``."""
+    out = np.full(n, empty, dtype=float)
+    if len(groups):
+        order = np.lexsort((values, groups))
+        g = groups[order]
+        first = np.concatenate([[True], g[1:] != g[:-1]])
+        out[g[first]] = values[order][first]
+    return out
+
+
 def _ids(prefix: str, n: int, width: int = 5) -> pd.Series:
     width = max(width, len(str(n)))
     return prefix + pd.Series(np.arange(1, n + 1)).astype("string").str.zfill(width)
@@ -653,9 +664,7 @@ class _Business:
         cust = self.customer
         first_cal = np.where(cust, np.nan, np.nan)
         # first purchase actually completed, per customer
-        fp = np.full(n, np.nan)
-        np.fmin.at(fp, self.intent_person[self.intent_done], self._done_time())
-        first_cal = fp
+        first_cal = _group_min(self.intent_person[self.intent_done], self._done_time(), n)
         # the first visit: its own session unless the first purchase happened in it
         first_is_order = cust & self.same_visit & (np.abs(first_cal - self.first_cal) < 1.0)
         add(np.flatnonzero(~first_is_order), start=self.t0[~first_is_order], kind=1)
@@ -694,8 +703,7 @@ class _Business:
         src = np.where(~self.optin[S["person"]] & (src == 3), 6, src)
         src = np.where(first_visit, CHANNEL_TO_SOURCE[self.channel[S["person"]]], src)
         # a same-visit first purchase arrives through the person's channel
-        earliest = np.full(n, np.inf)
-        np.minimum.at(earliest, S["person"], start)
+        earliest = _group_min(S["person"], start, n, np.inf)
         is_earliest = start <= earliest[S["person"]]
         src = np.where(is_att & is_earliest, CHANNEL_TO_SOURCE[self.channel[S["person"]]], src)
         # impulse buyers come back through an ad or a social post
@@ -1034,19 +1042,19 @@ def _tables(b: _Business) -> dict[str, pd.DataFrame]:
     return out
 
 
-def _referrals(b: _Business, contacts: pd.DataFrame, orders: pd.DataFrame) -> pd.DataFrame:
+def _referrals(b: _Business) -> pd.DataFrame:
     """Give every referral-channel contact a referrer among earlier customers (loyal ones by far the most)."""
     rng = b.rng
-    first = orders.groupby("contact_id", sort=True)["order_date"].min()
-    cust_idx = contacts.index[contacts["contact_id"].isin(first.index)].to_numpy()
-    cust_first = first.reindex(contacts["contact_id"].iloc[cust_idx]).to_numpy()
-    o = np.argsort(cust_first, kind="stable")
-    cust_idx, cust_first = cust_idx[o], cust_first[o]
+    first = _group_min(b.o_person, np.round(b.o_cal * 3600) / 3600, b.n, np.inf)
+    cust_idx = np.flatnonzero(np.isfinite(first))
+    o = np.argsort(first[cust_idx], kind="stable")
+    cust_idx = cust_idx[o]
+    cust_first = first[cust_idx]
     w = REFERRAL_WEIGHT[b.ty[cust_idx]] * rng.lognormal(0, 0.5, len(cust_idx))
     cumw = np.cumsum(w)
     referred = np.flatnonzero(b.channel == CHANNELS.index("referral"))
-    seen = contacts["first_seen"].to_numpy()[referred]
-    cutoff = np.searchsorted(cust_first, seen - np.timedelta64(1, "D"))
+    seen = np.round(b.t0[referred] * 3600) / 3600
+    cutoff = np.searchsorted(cust_first, seen - DAY)
     ok = cutoff > 0
     pick = np.searchsorted(cumw, rng.random(len(referred)) * np.where(ok, cumw[np.maximum(cutoff - 1, 0)], 0), side="right")
     pick = np.minimum(pick, np.maximum(cutoff - 1, 0))
@@ -1054,15 +1062,15 @@ def _referrals(b: _Business, contacts: pd.DataFrame, orders: pd.DataFrame) -> pd
     # with nobody to recommend them yet, early "referrals" were plain word of mouth
     b.channel[referred[~ok]] = CHANNELS.index("word_of_mouth")
     k = len(referred_ok)
-    created = seen[ok]
+    created = b.t0[referred_ok]
     o = np.argsort(created, kind="stable")
-    cid = contacts["contact_id"].to_numpy()
+    cid = _ids(f"{b.prefix}-", b.n).to_numpy()
     return pd.DataFrame({
         "referral_id": pd.array(_ids(f"{b.prefix}F", k).to_numpy(), dtype="string"),
         "business": _biz(b.business, k),
         "referrer_id": pd.array(cid[referrer][o], dtype="string"),
         "referred_id": pd.array(cid[referred_ok][o], dtype="string"),
-        "created_at": created[o],
+        "created_at": _to_datetime(created[o]),
     })
 
 
@@ -1084,8 +1092,7 @@ def _marketing_spend(b: _Business) -> pd.DataFrame:
     rng = b.rng
     n_months = 24
     month = _month_index(b.t0)
-    first = np.full(b.n, np.inf)
-    np.minimum.at(first, b.o_person, b.o_cal)
+    first = _group_min(b.o_person, b.o_cal, b.n, np.inf)
     buyers = np.isfinite(first)
     customers = np.cumsum(np.bincount(_month_index(first[buyers]), minlength=n_months)[:n_months])
     customers_before = np.concatenate([[0], customers[:-1]])
@@ -1143,7 +1150,12 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def simulate(seed: int = 2024, size: str = "small") -> dict[str, pd.DataFrame]:
-    """Simulate both businesses; see :func:`lifecycle_lib.datasets.simulate`."""
+    """Simulate both businesses as a dict of DataFrames; see :func:`lifecycle_lib.datasets.simulate`.
+
+    >>> tables = simulate(seed=0, size="tiny")
+    >>> list(tables) == TABLES
+    True
+    """
     if size not in SIZES:
         raise ValueError(f"size must be one of {sorted(SIZES)}, not {size!r}")
     rng = np.random.default_rng(seed)
@@ -1153,13 +1165,14 @@ def simulate(seed: int = 2024, size: str = "small") -> dict[str, pd.DataFrame]:
         tabs = _tables(b)
         tabs.pop("_first_order")
         before = b.channel.copy()
-        ref = _referrals(b, tabs["contacts"], tabs["orders"])
+        ref = _referrals(b)
         tabs["contacts"]["channel"] = _codes_to_cat(b.channel, CHANNELS)
         # early "referrals" with nobody to refer them came by word of mouth: say so everywhere
-        changed = set(tabs["contacts"]["contact_id"].to_numpy()[before != b.channel])
+        changed = tabs["contacts"]["contact_id"][before != b.channel].tolist()
         for table, col in (("events", "source"), ("orders", "channel")):
             frame = tabs[table]
-            fix = frame["contact_id"].isin(changed).to_numpy() & (frame[col] == "referral").to_numpy()
+            fix = (frame[col] == "referral").to_numpy().copy()
+            fix[fix] = frame["contact_id"][fix].isin(changed).to_numpy()
             frame.loc[fix, col] = "word_of_mouth"
         tabs["referrals"] = ref
         tabs["marketing_spend"] = _marketing_spend(b)
