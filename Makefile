@@ -11,13 +11,17 @@ STAMP  := $(VENV)/.installed
 ROOT_FLAG := $(shell [ "$$(id -u)" = "0" ] && echo --allow-root)
 BROWSER_FLAG := $(if $(NO_BROWSER),--no-browser,)
 
-.PHONY: course setup test browser-deps lab-settings clean
+WIDGETS := $(VENV)/share/lifecycle-widgets
+# The widget manager that makes widgets in the rendered HTML work offline (ipywidgets 8 pairs with html-manager 1.x).
+WIDGET_PACKAGES := @jupyter-widgets/html-manager@1.0.15 requirejs@2.3.8
+
+.PHONY: course setup test browser-deps lab-settings widget-assets clean
 
 course: setup  ## set up, then open the course in JupyterLab on lesson 00
 	$(BIN)/jupyter lab notebooks/00_start_here.ipynb --port=$(PORT) $(BROWSER_FLAG) $(ROOT_FLAG) \
 	    --ServerApp.root_dir=$(CURDIR)
 
-setup: $(STAMP) lab-settings
+setup: $(STAMP) lab-settings widget-assets
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -31,6 +35,18 @@ $(STAMP): pyproject.toml
 lab-settings: $(STAMP)
 	@mkdir -p $(VENV)/share/jupyter/lab/settings
 	@cp lifecycle_lib/assets/lab-overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
+
+# Installed once from npm; without npm the rendered course shows every widget's static view instead.
+widget-assets: $(WIDGETS)/.installed
+
+$(WIDGETS)/.installed: | $(STAMP)
+	@if command -v npm >/dev/null 2>&1; then \
+	    mkdir -p $(WIDGETS) && \
+	    npm install --prefix $(WIDGETS) --no-audit --no-fund --no-save --silent $(WIDGET_PACKAGES) && \
+	    touch $@; \
+	else \
+	    echo "npm not found: rendered lessons will show widgets as their static views only."; \
+	fi
 
 browser-deps:  ## Debian's chromium for the browser tests (installed only where we may)
 	@bash tests/install_browser.sh

@@ -26,7 +26,12 @@ def _data_generate(args):
 def _render(args):
     from lifecycle_lib import render
 
-    render.render_course(out=args.out, lessons=args.lessons, workers=args.workers)
+    try:
+        render.render_course(out=args.out, lessons=args.lessons, workers=args.workers)
+    except render.RenderError as exc:
+        print(f"lifecycle render: {exc}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _notebooks_nav(args):
