@@ -9,10 +9,14 @@ and a script saves it with ``fig.savefig(...)``.
 >>> fig = plots.bar(pd.Series({"email": 40, "ads": 25, "referral": 10}), title="Customers by channel")
 >>> len(fig.axes[0].patches)
 3
+>>> fig._repr_png_()[:4]  # how a notebook shows it
+b'\x89PNG'
 """
 
 from __future__ import annotations
 
+import functools
+import io
 from contextlib import contextmanager
 
 import pandas as pd
@@ -89,10 +93,23 @@ def style(**overrides):
         yield
 
 
-def _figure(figsize=None):
+@functools.cache
+def _figure_class():
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=figsize or STYLE["figure.figsize"], layout="constrained")
+    class CourseFigure(Figure):
+        """A Figure that shows itself as a PNG in a notebook without pyplot or a %matplotlib backend."""
+
+        def _repr_png_(self):
+            buffer = io.BytesIO()
+            self.savefig(buffer, format="png", bbox_inches="tight")
+            return buffer.getvalue()
+
+    return CourseFigure
+
+
+def _figure(figsize=None):
+    fig = _figure_class()(figsize=figsize or STYLE["figure.figsize"], layout="constrained")
     return fig, fig.add_subplot()
 
 
@@ -266,12 +283,14 @@ def cohort_heatmap(matrix, title="Retention by cohort", *, fmt="{:.0%}", xlabel=
     return _heatmap(pd.DataFrame(matrix), title, xlabel, ylabel, fmt, cmap, figsize, colorbar_label)
 
 
-def rfm_grid(scores, title="Customers by recency and frequency score", *, x="recency_score",
-             y="frequency_score", value=None, aggfunc="count", fmt="{:,.0f}", cmap="Greens", figsize=None):
+def rfm_grid(scores, title="Customers by recency and frequency score", *, x="R", y="F", value=None, aggfunc="count", fmt="{:,.0f}", cmap="Greens", figsize=None):
     """Grid of customers by two RFM scores: the count per cell, or ``aggfunc`` of column ``value``
     (e.g. ``value="monetary_value", aggfunc="mean"``). Highest scores sit top right.
 
-    >>> s = pd.DataFrame({"recency_score": [1, 5, 5, 3], "frequency_score": [1, 5, 4, 3]})
+    ``scores`` has one row per customer with the score columns ``x`` and ``y`` (by default ``R``
+    and ``F``, as ``rfm.rfm_scores`` returns them).
+
+    >>> s = pd.DataFrame({"R": [1, 5, 5, 3], "F": [1, 5, 4, 3]})
     >>> fig = rfm_grid(s)
     >>> sorted(t.get_text() for t in fig.axes[0].texts)
     ['1', '1', '1', '1']
@@ -285,7 +304,9 @@ def rfm_grid(scores, title="Customers by recency and frequency score", *, x="rec
     grid = grid.sort_index(ascending=False).sort_index(axis=1)
     if value is None:
         grid = grid.where(grid > 0)
-    return _heatmap(grid, title, x.replace("_", " "), y.replace("_", " "), fmt, cmap, figsize, label)
+    names = {"R": "R score (recency)", "F": "F score (frequency)", "M": "M score (monetary value)"}
+    return _heatmap(grid, title, names.get(x, x.replace("_", " ")), names.get(y, y.replace("_", " ")), fmt, cmap,
+                    figsize, label)
 
 
 def clv_curve(values, title="Cumulative value per customer", *, xlabel="year", ylabel="EUR", figsize=None):
