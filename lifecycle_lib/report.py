@@ -111,8 +111,9 @@ def make_report(
     """
     from lifecycle_lib.schema import DataError, read_orders
 
+    checked = None
     if orders_file is not None:
-        read_orders(
+        checked = read_orders(
             orders_file,
             customer_col=customer_col,
             date_col=date_col,
@@ -143,6 +144,13 @@ def make_report(
     params = report_parameters(orders_file, as_of, customer_col, date_col, amount_col, order_col, product_col, sheet)
     with tempfile.TemporaryDirectory(prefix="lifecycle-report-") as scratch:
         executed = Path(scratch) / notebook.name
+        if checked is not None:  # read once: the kernel takes the checked file instead of reading it again
+            params["prepared"] = str(Path(scratch) / "checked_orders.pkl")
+            import pickle
+
+            with open(params["prepared"], "wb") as fh:
+                pickle.dump(checked, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            del checked
         try:
             papermill.execute_notebook(
                 str(notebook),

@@ -38,6 +38,7 @@ __all__ = [
 ]
 
 MAX_EXAMPLES = 5
+_STR = pd.StringDtype("pyarrow")  # vectorised string operations on a million rows
 
 
 class DataError(ValueError):
@@ -532,9 +533,15 @@ def parse_amounts(values, *, column="amount", file=None, rows=None) -> pd.Series
     if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
         return series.astype("float64")
     original = series
+    if pd.api.types.is_string_dtype(series.dtype) and series.dtype != object:
+        # fast path: a column of plain numbers needs no cleaning at all
+        text = series.astype(_STR).str.strip()
+        quick = pd.to_numeric(text, errors="coerce")
+        if (quick.notna() | text.isna() | text.eq("").fillna(False)).all():
+            return pd.Series(quick.to_numpy(dtype="float64", na_value=np.nan), index=series.index, name=series.name)
     as_obj = series.astype(object)
     numeric_mask = as_obj.map(lambda v: isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool))
-    text = as_obj.where(~numeric_mask).astype("string").str.strip()
+    text = as_obj.where(~numeric_mask).astype(_STR).str.strip()
     text = text.mask(text == "")
     cleaned = text.str.replace(_CURRENCY, "", regex=True).str.replace(r"[\s\u00a0\u202f'’]", "", regex=True)
     negative = cleaned.str.fullmatch(r"\(.*\)") | cleaned.str.endswith("-")
@@ -627,24 +634,23 @@ def parse_dates(values, *, column="order_date", file=None, rows=None, notes=None
     if pd.api.types.is_datetime64_dtype(series.dtype):
         return series
     as_obj = series.astype(object)
-    is_stamp = as_obj.map(lambda v: isinstance(v, (pd.Timestamp, np.datetime64)) or hasattr(v, "isoformat"))
-    text = as_obj.where(~is_stamp).astype("string").str.strip()
+    if pd.api.types.is_string_dtype(series.dtype) and series.dtype != object:
+        is_stamp = pd.Series(False, index=series.index)
+    else:
+        is_stamp = as_obj.map(lambda v: isinstance(v, (pd.Timestamp, np.datetime64)) or hasattr(v, "isoformat"))
+    text = as_obj.where(~is_stamp).astype(_STR).str.strip()
     text = text.mask(text == "")
-    uniques = pd.Series(text.dropna().unique())
-    parsed_u = None
-    has_tz = uniques.str.contains(_TZ_SUFFIX, regex=True) if len(uniques) else pd.Series([], dtype=bool)
+    uniques = pd.Series(text.dropna().unique()).astype(object)
+    has_tz = (uniques.astype(_STR).str.contains(_TZ_SUFFIX.pattern, regex=True).fillna(False).astype(bool)
+              if len(uniques) else pd.Series([], dtype=bool))
     if len(uniques) and has_tz.any():
-        parsed_u = pd.to_datetime(uniques, format="ISO8601", utc=True, errors="coerce")
-        if parsed_u.isna().any():
-            retry = pd.to_datetime(uniques[parsed_u.isna()], format="mixed", utc=True, errors="coerce")
-            parsed_u = parsed_u.fillna(retry)
+        fmt, utc = "ISO8601", True
         offsets = sorted(set(uniques[has_tz].str.extract(r"([+-]\d{2}:?\d{2}|Z|UTC|GMT)$")[0].dropna()))
         shown = ", ".join(offsets[:4]) + (" ..." if len(offsets) > 4 else "")
         msg = f"dates carry time-zone offsets ({shown}): converted to UTC and stored without a zone"
         if (~has_tz).any():
             msg += f"; {int((~has_tz).sum())} distinct date(s) without an offset were taken as UTC"
         notes.append(msg)
-        parsed_u = parsed_u.dt.tz_localize(None)
     elif len(uniques):
         probe = uniques.iloc[:2000]
         best, best_hits, label = None, -1, None
@@ -657,10 +663,7 @@ def parse_dates(values, *, column="order_date", file=None, rows=None, notes=None
         iso = pd.to_datetime(probe, format="ISO8601", errors="coerce").notna().sum()
         if iso > best_hits:
             best, label = "ISO8601", "ISO 8601"
-        parsed_u = pd.to_datetime(uniques, format=best, errors="coerce")
-        if parsed_u.isna().any():
-            rest = pd.to_datetime(uniques[parsed_u.isna()], format="mixed", errors="coerce")
-            parsed_u = parsed_u.fillna(rest)
+        fmt, utc = best, False
         if "%m/%d" in best:
             swapped = best.replace("%m/%d", "%d/%m")
             if hits_by_format.get(swapped, 0) == best_hits and best_hits > 0:
@@ -670,10 +673,15 @@ def parse_dates(values, *, column="order_date", file=None, rows=None, notes=None
                     "if that is wrong"
                 )
     result = pd.Series(pd.NaT, index=range(len(series)), dtype="datetime64[us]")
-    if parsed_u is not None and len(uniques):
-        lookup = pd.Series(parsed_u.to_numpy(), index=uniques.to_numpy())
-        mapped = text.map(lookup)
-        result = pd.Series(pd.to_datetime(mapped.to_numpy()), index=range(len(series)))
+    if len(uniques):
+        plain = pd.Series(text.to_numpy(dtype=object, na_value=None))
+        parsed = pd.to_datetime(plain, format=fmt, utc=utc, errors="coerce")
+        missed = parsed.isna() & plain.notna()
+        if missed.any():  # the odd value in another format
+            parsed[missed] = pd.to_datetime(plain[missed], format="mixed", utc=utc, errors="coerce")
+        if utc:
+            parsed = parsed.dt.tz_localize(None)
+        result = pd.Series(parsed.to_numpy(), index=range(len(series)))
     if is_stamp.any():
         stamps = pd.to_datetime(as_obj[is_stamp].tolist(), utc=False)
         result.iloc[np.flatnonzero(is_stamp.to_numpy())] = stamps
@@ -919,12 +927,20 @@ def _spread(frame: pd.DataFrame, order_col: str, total: pd.Series, weight: pd.Se
 
 
 def _clean_ids(values: pd.Series) -> pd.Series:
+    if pd.api.types.is_string_dtype(values.dtype) and values.dtype != object:
+        text = values.astype(_STR).str.strip()
+        if text.str.contains(".", regex=False).any():
+            text = text.str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
+        is_email = text.str.contains("@", regex=False).fillna(False)
+        if is_email.any():
+            text = text.where(~is_email, text.str.lower())
+        return text.mask(text == "")
     as_obj = values.astype(object)
     text = as_obj.map(
         lambda v: (str(int(v)) if isinstance(v, (float, np.floating)) and np.isfinite(v) and v == int(v) else v)
         if not isinstance(v, str) else v
     )
-    text = text.astype("string").str.strip()
+    text = text.astype(_STR).str.strip()
     text = text.str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
     is_email = text.str.contains("@", regex=False).fillna(False)
     text = text.where(~is_email, text.str.lower())
@@ -1018,7 +1034,7 @@ def read_orders(
     # -- status-based reversals (refunded / cancelled / failed orders) ---------------------------------
     returns_parts = []
     if status is not None:
-        st = status.astype("string").str.strip().str.lower().str.replace(r"\s+", "-", regex=True)
+        st = status.astype(_STR).str.strip().str.lower().str.replace(r"\s+", "-", regex=True)
         reversed_mask = st.isin(_REVERSED_STATUSES).fillna(False).to_numpy()
         if reversed_mask.any():
             counts = st[reversed_mask].value_counts()
@@ -1034,7 +1050,7 @@ def read_orders(
     # -- dates -----------------------------------------------------------------------------------------
     notes: list[str] = []
     date_src = used["order_date"]
-    no_date = std["order_date"].isna() | std["order_date"].astype("string").str.strip().eq("").fillna(False)
+    no_date = std["order_date"].isna() | std["order_date"].astype(_STR).str.strip().eq("").fillna(False)
     no_date = no_date.to_numpy(dtype=bool)
     if no_date.all():
         raise DataError("every date cell is empty", file=file, column=date_src,
@@ -1180,7 +1196,7 @@ def read_orders(
 def _finish(std: pd.DataFrame) -> pd.DataFrame:
     keep = [c for c in ORDERS_FILE_COLUMNS if c in std.columns]
     out = std[keep].copy()
-    out["customer_id"] = out["customer_id"].astype("string")
+    out["customer_id"] = out["customer_id"].astype(_STR)
     if not pd.api.types.is_datetime64_dtype(out["order_date"].dtype):  # lines set aside before parsing
         out["order_date"] = parse_dates(out["order_date"], notes=[]).to_numpy()
     out["order_date"] = out["order_date"].astype("datetime64[ns]")
@@ -1190,13 +1206,13 @@ def _finish(std: pd.DataFrame) -> pd.DataFrame:
             out[col] = _clean_text(out[col])
     if "quantity" in out:
         out["quantity"] = pd.to_numeric(out["quantity"], errors="coerce")
-    out = out.sort_values(["order_date", "customer_id"], kind="stable").reset_index(drop=True)
+    out = out.sort_values("order_date", kind="stable").reset_index(drop=True)
     return out
 
 
 def _clean_text(values: pd.Series) -> pd.Series:
     text = _clean_ids(values) if values.dtype != "string" else values.str.strip()
-    return text.astype("string")
+    return text.astype(_STR)
 
 
 def _standardise(raw: pd.DataFrame, layout: str, given: dict, file, findings, rows):
@@ -1301,7 +1317,7 @@ def _standardise(raw: pd.DataFrame, layout: str, given: dict, file, findings, ro
         price = parse_amounts(raw[uci_price], column=uci_price, file=file, rows=rows)
         std["amount"] = (qty * price).to_numpy()
         used["amount"] = f"{lookup['quantity']} x {uci_price}"
-        inv = raw[pick["order_id"]].astype("string").str.strip().str.upper()
+        inv = raw[pick["order_id"]].astype(_STR).str.strip().str.upper()
         std["_is_return"] = (inv.str.startswith("C").fillna(False) | (qty < 0)).to_numpy()
         findings.append(Finding("amount computed", len(raw), f"amount = {used['amount']} for every line"))
     elif total_col is not None and layout in ("shopify", "woocommerce") and "order_id" in std:
@@ -1337,7 +1353,7 @@ def _standardise(raw: pd.DataFrame, layout: str, given: dict, file, findings, ro
             std["_refund_share"] = 1.0
 
     if layout == "course" and "returned" in lookup:
-        flag = raw[lookup["returned"]].astype("string").str.strip().str.lower()
+        flag = raw[lookup["returned"]].astype(_STR).str.strip().str.lower()
         std["_returned"] = flag.isin(["true", "1", "yes"]).fillna(False).to_numpy()
 
     status = raw[status_col] if status_col is not None else None
