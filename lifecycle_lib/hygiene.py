@@ -210,7 +210,13 @@ def clean_paths(paths=None, check: bool = False) -> list[Path]:
 
 
 def main(argv=None) -> int:
-    """Command line: clean the given notebooks or folders (default: notebooks, solutions, exercises)."""
+    """Command line: clean the given notebooks or folders (default: notebooks, solutions, exercises).
+
+    >>> import tempfile
+    >>> main(["--check", tempfile.mkdtemp()])
+    all notebooks are clean
+    0
+    """
     import argparse
 
     parser = argparse.ArgumentParser(

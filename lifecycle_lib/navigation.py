@@ -205,7 +205,13 @@ def add_navigation(folder="notebooks", lessons=None, check: bool = False) -> lis
 
 
 def main(argv=None) -> int:
-    """Command line: add or refresh the navigation cells (default folders: notebooks, solutions)."""
+    """Command line: add or refresh the navigation cells (default folders: notebooks, solutions).
+
+    >>> import tempfile
+    >>> main(["--check", tempfile.mkdtemp()])
+    navigation is current
+    0
+    """
     import argparse
 
     parser = argparse.ArgumentParser(
