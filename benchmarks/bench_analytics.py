@@ -113,7 +113,7 @@ def import_time(statement, repeat):
         return time.perf_counter() - start
 
     base = min(run("pass") for _ in range(repeat))
-    return min(run(statement) for _ in range(repeat)) - base
+    return max(0.0, min(run(statement) for _ in range(repeat)) - base)  # below start-up noise shows as 0
 
 
 def mb(n_bytes):
