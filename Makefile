@@ -15,7 +15,7 @@ WIDGETS := $(VENV)/share/lifecycle-widgets
 # The widget manager that makes widgets in the rendered HTML work offline (ipywidgets 8 pairs with html-manager 1.x).
 WIDGET_PACKAGES := @jupyter-widgets/html-manager@1.0.15 requirejs@2.3.8
 
-.PHONY: course setup test browser-deps lab-settings widget-assets clean
+.PHONY: course setup test system-deps lab-settings widget-assets clean
 
 course: setup  ## set up, then open the course in JupyterLab on lesson 00
 	$(BIN)/jupyter lab notebooks/00_start_here.ipynb --port=$(PORT) $(BROWSER_FLAG) $(ROOT_FLAG) \
@@ -48,10 +48,10 @@ $(WIDGETS)/.installed: | $(STAMP)
 	    echo "npm not found: rendered lessons will show widgets as their static views only."; \
 	fi
 
-browser-deps:  ## Debian's chromium for the browser tests (installed only where we may)
-	@bash tests/install_browser.sh
+system-deps:  ## Debian's chromium (browser tests) and bubblewrap (grader sandbox), where we may install them
+	@bash tests/install_system_deps.sh
 
-test: setup browser-deps  ## set up, then run every test
+test: setup system-deps  ## set up, then run every test
 	$(BIN)/python -m pytest lifecycle_lib tests notebooks solutions --nbval-lax -p no:cacheprovider
 
 clean:

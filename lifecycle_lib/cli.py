@@ -74,6 +74,8 @@ def _grade(args):
         source=args.source,
         workers=args.workers,
         timeout=args.timeout,
+        cell_timeout=args.cell_timeout,
+        sandbox=args.sandbox,
     )
 
 
@@ -143,6 +145,9 @@ def build_parser() -> argparse.ArgumentParser:
     grd.add_argument("--source", default=None, help="folder of solution notebooks (default: solutions/)")
     grd.add_argument("--workers", type=int, default=None, help="submissions graded at once (default: cores)")
     grd.add_argument("--timeout", type=float, default=120.0, help="seconds allowed per notebook")
+    grd.add_argument("--cell-timeout", type=float, default=None, help="seconds allowed per cell (default: the notebook's limit)")
+    grd.add_argument("--sandbox", choices=["auto", "require", "off"], default="auto",
+                     help="confine submissions with bubblewrap: auto (warn if unavailable), require, or off")
     grd.set_defaults(func=_grade)
 
     rep = sub.add_parser("report", help="'who is my customer?' report on your own orders file")

@@ -1,7 +1,7 @@
 """The course as a person meets it, in headless chromium: JupyterLab with a live widget, the rendered
 site with its images, links and offline widgets, and ``make course`` serving lesson 00.
 
-Skipped with a message when there is no chromium (tests/install_browser.sh installs Debian's).
+Skipped with a message when there is no chromium (tests/install_system_deps.sh installs Debian's).
 Every wait is bounded; screenshots go to test-output/.
 """
 
@@ -84,7 +84,7 @@ def http_ok(url: str, headers=None) -> bool:
 def browser():
     chromium = find_chromium()
     if chromium is None:
-        pytest.skip("no chromium: run tests/install_browser.sh (Debian: apt-get install chromium) "
+        pytest.skip("no chromium: run tests/install_system_deps.sh (Debian: apt-get install chromium) "
                     "or set LIFECYCLE_CHROMIUM=/path/to/chrome")
     playwright_api = pytest.importorskip("playwright.sync_api")
     with playwright_api.sync_playwright() as playwright:
