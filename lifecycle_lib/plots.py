@@ -196,9 +196,9 @@ def stage_bar(counts, title="Contacts by relationship stage", *, value="count", 
     (such as the output of ``segments.stage_counts``). Stages missing from ``counts`` are left out;
     stages the colours do not know are drawn grey.
 
-    >>> fig = stage_bar(pd.Series({"lapsed": 4, "new": 7, "active": 12}))
+    >>> fig = stage_bar(pd.Series({"lapsed": 4, "new": 7, "at_risk": 2, "active": 12}))
     >>> [t.get_text() for t in fig.axes[0].get_xticklabels()]
-    ['new', 'active', 'lapsed']
+    ['new', 'active', 'at risk', 'lapsed']
     """
     series = _as_series(counts, value if isinstance(counts, pd.DataFrame) and value in counts else None)
     series.index = series.index.astype(str)
@@ -206,6 +206,7 @@ def stage_bar(counts, title="Contacts by relationship stage", *, value="count", 
     rest = [stage for stage in series.index if stage not in known]
     series = series.reindex(known + rest)
     colors = [STAGE_COLORS.get(stage, "#9aa5b1") for stage in series.index]
+    series.index = [stage.replace("_", " ") for stage in series.index]
     return bar(series, title=title, ylabel="share of contacts" if percent else "contacts", colors=colors,
                percent=percent, figsize=figsize)
 

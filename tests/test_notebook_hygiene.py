@@ -309,6 +309,12 @@ def test_no_stray_notebooks_outside_the_course_folders():
         for path in ROOT.rglob("*.ipynb")
         if path.parent not in allowed
         and not (set(path.relative_to(ROOT).parts) & skipped)
+        and path.relative_to(ROOT).parts[0] != "tests"  # fixtures of the tools' own tests
         and ".ipynb_checkpoints" not in path.parts
     ]
     assert not stray, f"notebooks belong in notebooks/, solutions/ or exercises/ (scratch/ for drafts): {stray}"
+
+
+def test_the_stray_check_would_notice_an_untitled_notebook(tmp_path):
+    (tmp_path / "Untitled.ipynb").write_text("{}", encoding="utf-8")
+    assert name_problems(tmp_path / "Untitled.ipynb", new_notebook([]))
