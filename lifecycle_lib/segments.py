@@ -38,6 +38,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from lifecycle_lib._columns import IdCodes, Text, fmt as _fmt, is_label, join as _join, label_codes
+from lifecycle_lib._columns import plural as _plural, str_column, where as _where
+
 __all__ = [
     "RELATIONSHIP_STAGES",
     "PRIORITY",
@@ -150,63 +153,53 @@ def _default_as_of(*stamps) -> pd.Timestamp:
     return pd.Timestamp(max(latest)).normalize() + pd.Timedelta(days=1)
 
 
-def _fmt(values, decimals: int = 0) -> np.ndarray:
-    """Numbers as short strings for the reason column (C-level conversion, no Python loop)."""
-    arr = np.asarray(values, dtype="float64")
-    if decimals == 0:
-        text = np.nan_to_num(np.round(arr)).astype(np.int64).astype(str)
-    else:
-        text = np.char.ljust(np.round(np.nan_to_num(arr), decimals).astype(str), decimals + 2, "0")
-    return np.where(np.isnan(arr), "?", text).astype(object)
+def _ids_codes(column) -> np.ndarray:
+    """Integer codes of an id column (order ids...), equal codes for equal ids; no labels kept."""
+    return IdCodes(column, name=None).given[0]
 
 
-def _plural(n, word: str) -> np.ndarray:
-    n = np.asarray(n)
-    return np.where(n == 1, word, word + "s").astype(object)
+def _distinct_count(codes, values, n) -> np.ndarray:
+    """Per group code, the number of distinct integer ``values`` (hashing, no sort)."""
+    if not len(codes):
+        return np.zeros(n, np.int64)
+    v = np.asarray(values).astype(np.int64)
+    v = v - v.min()
+    width = int(v.max()) + 1
+    uniq = pd.unique(codes.astype(np.int64) * width + v)
+    return np.bincount(uniq // width, minlength=n)
 
 
-def _join(parts, sep: str) -> np.ndarray:
-    """Join the non-empty strings of several aligned arrays, element-wise, with ``sep``."""
-    if not parts:
-        return np.array([], dtype=object)
-    text = np.asarray(parts[0], dtype=object)
-    for part in parts[1:]:
-        part = np.asarray(part, dtype=object)
-        text = text + np.where((text != "") & (part != ""), sep, "").astype(object) + part
-    return text
+def _rows(column: pd.Series, keep) -> pd.Series:
+    """The rows of a column where ``keep`` is True (the column itself when all are)."""
+    return column if keep is None or keep.all() else column[np.asarray(keep)]
 
 
-class _Ids:
-    """Contact ids <-> integer codes, shared by every table.
+def _dates(stamps) -> Text:
+    """Datetimes as YYYY-MM-DD text, "?" where missing."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
-    The id columns given to the constructor are factorised together in one pass (their codes are in
-    ``self.given``); ids of other tables are looked up with :meth:`codes`.
-    """
+    arr = pa.array(np.asarray(stamps, dtype="datetime64[ns]"), from_pandas=True)
+    return Text(pc.fill_null(pc.strftime(arr, format="%Y-%m-%d"), "?"))
 
-    def __init__(self, *id_columns):
-        present = [pd.Series(np.asarray(c, dtype=object)) if not isinstance(c, pd.Series) else c.reset_index(drop=True)
-                   for c in id_columns if c is not None]
-        allids = (pd.concat([c.astype(object) for c in present], ignore_index=True) if present
-                  else pd.Series([], dtype=object))
-        codes, uniques = pd.factorize(allids, use_na_sentinel=True)
-        self.index = pd.Index(np.asarray(uniques, dtype=object), name="contact_id")
-        self.n = len(self.index)
-        self.given, start = [], 0
-        for column in id_columns:
-            if column is None:
-                self.given.append(None)
-            else:
-                self.given.append(codes[start:start + len(column)])
-                start += len(column)
 
-    def codes(self, ids) -> np.ndarray:
-        return self.index.get_indexer(np.asarray(ids, dtype=object))
+def _assemble(pieces, positions, n):
+    """One str column from Text pieces that hold the rows ``positions`` each."""
+    import pyarrow as pa
+
+    if not pieces:
+        return str_column(pa.array([""] * n, type=pa.string()))
+    order = np.concatenate(positions)
+    inverse = np.empty(n, dtype=np.int64)
+    inverse[order] = np.arange(len(order))
+    combined = pa.concat_arrays([p.arr for p in pieces])
+    return str_column(combined.take(pa.array(inverse)))
 
 
 def _first_of_pairs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Positions of the first occurrence of each distinct (a, b) pair of non-negative int codes."""
     key = a.astype(np.int64) * (int(b.max()) + 1 if len(b) else 1) + b.astype(np.int64)
-    return np.sort(np.unique(key, return_index=True)[1])
+    return np.flatnonzero(~pd.Series(key).duplicated().to_numpy())
 
 
 def _count(codes, n, mask=None, weights=None) -> np.ndarray:
@@ -237,7 +230,7 @@ _ENGAGEMENT = ("visits", "page_views", "product_views", "research_views", "video
                "signups", "time_on_site")
 
 
-def _engagement(events: pd.DataFrame | None, ev_codes, ev_t, first_order, n) -> pd.DataFrame:
+def _engagement(events: pd.DataFrame | None, rows, ev_codes, ev_t, first_order, n, ev=None) -> pd.DataFrame:
     """Engagement counts per contact; for buyers only what they did before their first order."""
     feats = {name: np.zeros(n) for name in _ENGAGEMENT}
     if events is None or not len(ev_codes):
@@ -245,21 +238,24 @@ def _engagement(events: pd.DataFrame | None, ev_codes, ev_t, first_order, n) -> 
     fo = first_order[ev_codes]
     keep = np.isnat(fo) | (ev_t < fo)
     codes = ev_codes[keep]
-    ev = events["event"].astype(str).to_numpy()[keep]
-    page = (events["page"].astype("string").fillna("").to_numpy(dtype=object)[keep]
-            if "page" in events.columns else np.full(len(codes), ""))
-    dur = (pd.to_numeric(events["duration_s"], errors="coerce").astype("float64").fillna(0.0).to_numpy()[keep]
+    # ev: event codes and labels of the rows kept (before as_of); page and duration likewise
+    ev = (ev[0][keep], ev[1])
+    page = label_codes(events["page"], fill="") if "page" in events.columns else None
+    page = (page[0][rows][keep], page[1]) if page is not None else (np.full(len(codes), -1),
+                                                                     np.array([""], dtype=object))
+    dur = (pd.to_numeric(events["duration_s"], errors="coerce").astype("float64").fillna(0.0).to_numpy()[rows][keep]
            if "duration_s" in events.columns else np.zeros(len(codes)))
-    is_pv = ev == "page_view"
-    feats["visits"] = _count(codes, n, ev == "visit")
+    is_pv = is_label(ev, "page_view")
+    is_visit = is_label(ev, "visit")
+    feats["visits"] = _count(codes, n, is_visit)
     feats["page_views"] = _count(codes, n, is_pv)
-    feats["product_views"] = _count(codes, n, is_pv & (page == "product"))
-    feats["research_views"] = _count(codes, n, is_pv & np.isin(page, ["sizing_guide", "reviews", "faq"]))
-    feats["video_views"] = _count(codes, n, ev == "video_view")
-    feats["social"] = _count(codes, n, ev == "social_engagement")
-    feats["email_clicks"] = _count(codes, n, ev == "email_click")
-    feats["signups"] = _count(codes, n, np.isin(ev, ["newsletter_signup", "lead_magnet_signup"]))
-    feats["time_on_site"] = _count(codes, n, ev == "visit", weights=dur)
+    feats["product_views"] = _count(codes, n, is_pv & is_label(page, "product"))
+    feats["research_views"] = _count(codes, n, is_pv & is_label(page, ["sizing_guide", "reviews", "faq"]))
+    feats["video_views"] = _count(codes, n, is_label(ev, "video_view"))
+    feats["social"] = _count(codes, n, is_label(ev, "social_engagement"))
+    feats["email_clicks"] = _count(codes, n, is_label(ev, "email_click"))
+    feats["signups"] = _count(codes, n, is_label(ev, ["newsletter_signup", "lead_magnet_signup"]))
+    feats["time_on_site"] = _count(codes, n, is_visit, weights=dur)
     return pd.DataFrame(feats)
 
 
@@ -391,23 +387,20 @@ def relationship_stages(
         if "first_seen" in contacts.columns:
             fs = _times(contacts, "first_seen", "contacts")
             c_keep = np.isnat(fs) | (fs < as_of64)
-        c_ids = contacts["contact_id"].to_numpy(dtype=object)[c_keep]
+        c_ids = _rows(contacts["contact_id"], c_keep)
     e_keep = et < as_of64 if et is not None else None
-    order_ids = orders["contact_id"].to_numpy(dtype=object)
-    event_ids = events["contact_id"].to_numpy(dtype=object) if events is not None else None
-    ids = _Ids(c_ids, order_ids[o_keep], event_ids[e_keep] if events is not None else None)
+    ids = IdCodes(c_ids, _rows(orders["contact_id"], o_keep),
+                  _rows(events["contact_id"], e_keep) if events is not None else None)
     n = ids.n
 
     # ---- orders ----
     o_codes = ids.given[1]
     o_t = od[o_keep]
     if "order_id" in orders.columns:
-        first_line = _first_of_pairs(o_codes, pd.factorize(orders["order_id"])[0][o_keep])
-        n_orders = np.bincount(o_codes[first_line], minlength=n)
+        n_orders = _distinct_count(o_codes, _ids_codes(orders["order_id"])[o_keep], n)
     else:
         n_orders = np.bincount(o_codes, minlength=n)
-    days_df = pd.DataFrame({"c": o_codes, "d": o_t.astype("datetime64[D]")}).drop_duplicates()
-    n_days = np.bincount(days_df["c"].to_numpy(), minlength=n)
+    n_days = _distinct_count(o_codes, o_t.astype("datetime64[D]").view(np.int64), n)
     nat = np.datetime64("NaT", "ns")
     first_order = _group_min(o_codes, o_t, n, np.datetime64("2262-01-01", "ns"))
     last_order = _group_max(o_codes, o_t, n, np.datetime64("1678-01-01", "ns"))
@@ -419,14 +412,27 @@ def relationship_stages(
     usual_gap = np.where(n_days >= 2, (last_order - first_order) / _DAY / np.maximum(n_days - 1, 1), np.nan)
 
     # Business of each contact (for the typical gap), when known.
-    business = np.full(n, "", dtype=object)
+    # As codes into biz_labels; code 0 is "" (unknown), a missing value reads "nan" like astype(str).
+    biz_labels = [""]
+    business = np.zeros(n, dtype=np.intp)
+
+    def put_business(target, column, keep):
+        col_codes, col_labels = label_codes(column)
+        for label in col_labels:
+            if label not in biz_labels:
+                biz_labels.append(label)
+        lut = np.array([biz_labels.index(label) for label in col_labels], dtype=np.intp)
+        business[target] = lut[col_codes[keep]]
+
     if "business" in orders.columns:
-        business[o_codes] = orders["business"].astype(str).to_numpy(dtype=object)[o_keep]
+        put_business(o_codes, orders["business"], o_keep)
     if contacts is not None and "business" in contacts.columns:
-        business[ids.given[0]] = contacts["business"].astype(str).to_numpy(dtype=object)[c_keep]
+        put_business(ids.given[0], contacts["business"], c_keep)
+    biz_labels = np.asarray(biz_labels, dtype=object)
     typical = np.full(n, np.nan)
-    for biz in pd.unique(business):
-        in_biz = business == biz
+    for code in pd.unique(business):
+        biz = biz_labels[code]
+        in_biz = business == code
         if isinstance(typical_gap_days, dict):
             value = typical_gap_days.get(biz, np.nan)
         elif typical_gap_days is not None:
@@ -443,18 +449,18 @@ def relationship_stages(
     downgrades = np.zeros(n, np.int64)
     window_start = as_of64 - np.timedelta64(int(risk_window_days * 86400), "s")
     if subscriptions is not None and len(subscriptions):
-        s_codes = ids.codes(subscriptions["contact_id"].to_numpy(dtype=object))
+        s_codes = ids.codes(subscriptions["contact_id"])
         s_start = _times(subscriptions, "start_date", "subscriptions")
         s_end = _times(subscriptions, "end_date", "subscriptions")
-        reason = subscriptions["end_reason"].astype("string").fillna("").to_numpy(dtype=object)
+        reason = label_codes(subscriptions["end_reason"], fill="")
         ok = (s_codes >= 0) & (s_start < as_of64)
         ended = ~np.isnat(s_end) & (s_end < as_of64)
         running = ok & ~ended
         subscribed[s_codes[running]] = True
-        canc = ok & ended & (reason == "cancelled")
+        canc = ok & ended & is_label(reason, "cancelled")
         cancelled_at = _group_max(s_codes[canc], s_end[canc], n, np.datetime64("1678-01-01", "ns"))
         cancelled_at = np.where(cancelled_at == np.datetime64("1678-01-01", "ns"), nat, cancelled_at)
-        down = ok & ended & (reason == "downgrade") & (s_end >= window_start)
+        down = ok & ended & is_label(reason, "downgrade") & (s_end >= window_start)
         downgrades = _count(s_codes[down], n)
     cancelled = ~np.isnat(cancelled_at) & ~subscribed & (np.isnat(last_order) | (last_order <= cancelled_at))
 
@@ -462,7 +468,7 @@ def relationship_stages(
     def recent_count(frame, col, table, mask_fn=None):
         if frame is None or not len(frame):
             return np.zeros(n, np.int64)
-        codes = ids.codes(frame["contact_id"].to_numpy(dtype=object))
+        codes = ids.codes(frame["contact_id"])
         t = _times(frame, col, table)
         keep = (codes >= 0) & (t < as_of64) & (t >= window_start)
         if mask_fn is not None:
@@ -474,14 +480,14 @@ def relationship_stages(
                        lambda f: pd.to_numeric(f["rating"], errors="coerce").to_numpy() <= low_rating)
     strong = np.zeros(n, np.int64)
     if reviews is not None and len(reviews):
-        r_codes = ids.codes(reviews["contact_id"].to_numpy(dtype=object))
+        r_codes = ids.codes(reviews["contact_id"])
         r_t = _times(reviews, "created_at", "reviews")
         good = (r_codes >= 0) & (r_t < as_of64) & (pd.to_numeric(reviews["rating"], errors="coerce").to_numpy()
                                                     >= advocate_rating)
         strong = _count(r_codes[good], n)
     n_referrals = np.zeros(n, np.int64)
     if referrals is not None and len(referrals):
-        f_codes = ids.codes(referrals["referrer_id"].to_numpy(dtype=object))
+        f_codes = ids.codes(referrals["referrer_id"])
         f_t = _times(referrals, "created_at", "referrals")
         keep = (f_codes >= 0) & (f_t < as_of64)
         n_referrals = _count(f_codes[keep], n)
@@ -489,14 +495,14 @@ def relationship_stages(
     # ---- events: lead actions and the lookalike score ----
     lead_counts = {}
     if events is not None:
-        keep = e_keep
         e_codes = ids.given[2]
-        ev_name = events["event"].astype(str).to_numpy()[keep]
+        ev_name = label_codes(events["event"])
+        ev_name = (ev_name[0][e_keep], ev_name[1])
         for name in lead_events:
-            lead_counts[name] = _count(e_codes, n, ev_name == name)
-        eng = _engagement(events.loc[keep], e_codes, et[keep], first_order, n)
+            lead_counts[name] = _count(e_codes, n, is_label(ev_name, name))
+        eng = _engagement(events, e_keep, e_codes, et[e_keep], first_order, n, ev_name)
     else:
-        eng = _engagement(None, np.array([], np.int64), None, first_order, n)
+        eng = _engagement(None, None, np.array([], np.int64), None, first_order, n)
     lead_actions = sum(lead_counts.values()) if lead_counts else np.zeros(n, np.int64)
     # Without any engagement there is nothing to look alike: the score is 0.
     lookalike = np.where(eng.to_numpy().sum(axis=1) > 0, _lookalike(eng, buyer), 0.0)
@@ -516,10 +522,9 @@ def relationship_stages(
         "prospect": np.ones(n, bool),
     }
     choice = np.select([rules[s] for s in PRIORITY], list(range(len(PRIORITY))), default=len(PRIORITY) - 1)
-    stage = np.asarray(PRIORITY, dtype=object)[choice]
 
     # ---- reasons: built per stage on that stage's rows only ----
-    reason = np.full(n, "", dtype=object)
+    pieces, positions = [], []
     arrays = {
         "days_since_last": days_since_last, "days_since_first": days_since_first, "expected_gap": expected_gap,
         "typical": typical, "usual_gap": usual_gap, "cancelled": cancelled, "lapsed_gap": lapsed_gap,
@@ -530,44 +535,44 @@ def relationship_stages(
     window = f"in the last {risk_window_days:g} days"
 
     def signals(v):
-        gap_word = np.where(np.isnan(v["usual_gap"]), "the typical gap", "their usual gap").astype(object)
+        gap_word = _where(np.isnan(v["usual_gap"]), "the typical gap", "their usual gap")
         return _join([
-            np.where(v["overdue"], _fmt(v["days_since_last"]) + " days since the last order, more than "
+            _where(v["overdue"], _fmt(v["days_since_last"]) + " days since the last order, more than "
                      + f"{at_risk_factor:.1f} x " + gap_word + " of " + _fmt(v["expected_gap"]) + " days", ""),
-            np.where(v["downgrades"] > 0, "downgraded their plan " + window, ""),
-            np.where(v["n_tickets"] >= risk_tickets, _fmt(v["n_tickets"]) + " support "
+            _where(v["downgrades"] > 0, "downgraded their plan " + window, ""),
+            _where(v["n_tickets"] >= risk_tickets, _fmt(v["n_tickets"]) + " support "
                      + _plural(v["n_tickets"], "ticket") + " " + window, ""),
-            np.where(v["low"] > 0, _fmt(v["low"]) + " " + _plural(v["low"], "review")
+            _where(v["low"] > 0, _fmt(v["low"]) + " " + _plural(v["low"], "review")
                      + f" of {low_rating} stars or less " + window, ""),
         ], "; ")
 
     def text_for(name, v):
         last = _fmt(v["days_since_last"])
         if name == "lapsed":
-            gap_word = np.where(np.isnan(v["usual_gap"]), "the typical gap", "their usual gap").astype(object)
-            when = pd.Series(v["cancelled_at"]).dt.strftime("%Y-%m-%d").fillna("?").to_numpy(dtype=object)
-            return np.where(
+            gap_word = _where(np.isnan(v["usual_gap"]), "the typical gap", "their usual gap")
+            when = _dates(v["cancelled_at"])
+            return _where(
                 v["cancelled"] & ~v["lapsed_gap"],
                 "cancelled their subscription on " + when + " and has not bought since",
                 "last order " + last + f" days ago, more than {lapsed_factor:.1f} x " + gap_word + " of "
                 + _fmt(v["expected_gap"]) + f" days and more than {lapsed_min_days:g} days")
         if name == "advocate":
             refs, good = v["n_referrals"], v["strong"]
-            adv = np.where(refs >= advocate_referrals,
-                           "referred " + _fmt(refs) + np.where(refs == 1, " person", " people"), "")
-            rev = np.where(good >= advocate_reviews,
+            adv = _where(refs >= advocate_referrals,
+                           "referred " + _fmt(refs) + _where(refs == 1, " person", " people"), "")
+            rev = _where(good >= advocate_reviews,
                            "left " + _fmt(good) + " " + _plural(good, "review") + f" of {advocate_rating}+ stars", "")
             return _join([adv, rev], " and ") + "; last order " + last + " days ago"
         if name == "new":
             sig = signals(v)
             return ("first order " + _fmt(v["days_since_first"]) + f" days ago (within {new_days:g} days)"
-                    + np.where(sig != "", "; note: " + sig, ""))
+                    + _where(sig.nonempty(), "; note: " + sig, ""))
         if name == "at_risk":
             return signals(v)
         if name == "active":
-            return np.where(
+            return _where(
                 v["subscribed"], "subscription running; last order " + last + " days ago",
-                np.where(v["n_days"] < 2,
+                _where(v["n_days"] < 2,
                          "one order, " + last + f" days ago, within {at_risk_factor:g} x the typical gap of "
                          + _fmt(v["typical"]) + " days",
                          _fmt(v["n_orders"]) + " orders every " + _fmt(v["expected_gap"]) + " days on average (typical "
@@ -578,23 +583,29 @@ def relationship_stages(
                     + " days; no subscription; last order " + last + " days ago")
         if name == "lead":
             return "no order yet; sales-related action: " + _join(
-                [np.where(v["lead:" + k] > 0, k, "") for k in lead_counts], ", ")
+                [_where(v["lead:" + k] > 0, k, "") for k in lead_counts], ", ")
         if name == "suspect":
             return ("no order yet; engages like buyers did before buying (lookalike score " + _fmt(v["lookalike"], 2)
                     + f" >= {suspect_threshold:g})")
         return ("no order and no sales-related action yet; lookalike score " + _fmt(v["lookalike"], 2)
                 + f" below {suspect_threshold:g}")
 
-    for name in PRIORITY:
-        rows = np.flatnonzero(stage == name)
+    for number, name in enumerate(PRIORITY):
+        rows = np.flatnonzero(choice == number)
         if len(rows):
             v = {k: np.asarray(a)[rows] for k, a in arrays.items()}
-            reason[rows] = name.replace("_", "-") + ": " + np.asarray(text_for(name, v), dtype=object)
+            text = text_for(name, v)
+            if not isinstance(text, Text):
+                text = _where(np.ones(len(rows), bool), text, "")
+            pieces.append(name.replace("_", "-") + ": " + text)
+            positions.append(rows)
+    reason = _assemble(pieces, positions, n)
 
     out = pd.DataFrame(
         {
-            "stage": pd.Categorical(stage, categories=list(RELATIONSHIP_STAGES), ordered=True),
-            "reason": reason.astype(str),
+            "stage": pd.Categorical.from_codes(np.array([RELATIONSHIP_STAGES.index(x) for x in PRIORITY])[choice],
+                                               categories=list(RELATIONSHIP_STAGES), ordered=True),
+            "reason": reason,
             "n_orders": n_orders.astype(np.int64),
             "first_order": first_order,
             "last_order": last_order,
@@ -614,8 +625,11 @@ def relationship_stages(
         },
         index=ids.index,
     )
-    if (business != "").any():
-        out.insert(2, "business", business)
+    if (biz_labels[business] != "").any():
+        import pyarrow as pa
+
+        out.insert(2, "business", str_column(pa.array(biz_labels.astype(str).tolist(), type=pa.string())
+                                             .take(pa.array(business))))
     return out
 
 
@@ -752,16 +766,15 @@ def behaviour_types(tables: dict, as_of=None, **thresholds) -> pd.DataFrame:
     if subscriptions is not None and cutoff is not None:
         s_end = _times(subscriptions, "end_date", "subscriptions")
         subscriptions = subscriptions.loc[~np.isnat(s_end) & (s_end < cutoff)]
-    ids = _Ids(None if contacts is None else contacts["contact_id"].to_numpy(dtype=object),
-               orders["contact_id"].to_numpy(dtype=object),
-               None if events is None else events["contact_id"].to_numpy(dtype=object))
+    ids = IdCodes(None if contacts is None else contacts["contact_id"], orders["contact_id"],
+                  None if events is None else events["contact_id"])
     n = ids.n
 
     # orders
-    o_codes = ids.codes(orders["contact_id"].to_numpy(dtype=object))
-    renewal = (orders["channel"].astype("string").fillna("").to_numpy(dtype=object) == "subscription"
+    o_codes = ids.given[1]
+    renewal = (is_label(label_codes(orders["channel"], fill=""), "subscription")
                if "channel" in orders.columns else np.zeros(len(orders), bool))
-    oid = (pd.factorize(orders["order_id"])[0] if "order_id" in orders.columns
+    oid = (_ids_codes(orders["order_id"]) if "order_id" in orders.columns
            else pd.factorize(_times(orders, "order_date", "orders"))[0])
     first_line = _first_of_pairs(o_codes, oid)
     n_orders = np.bincount(o_codes[first_line], minlength=n)
@@ -784,53 +797,60 @@ def behaviour_types(tables: dict, as_of=None, **thresholds) -> pd.DataFrame:
     research = np.zeros(n)
     videos = np.zeros(n)
     promo_opens = np.zeros(n)
-    first_source = np.full(n, "", dtype=object)
+    # first source as a code into source_labels (whose last entry, "", is "no visit or no source")
+    source_labels = np.array([""], dtype=object)
+    first_source = np.full(n, -1, dtype=np.intp)
     if events is not None and len(events):
-        e_codes = ids.codes(events["contact_id"].to_numpy(dtype=object))
-        ev = events["event"].astype(str).to_numpy()
-        page = (events["page"].astype("string").fillna("").to_numpy(dtype=object)
-                if "page" in events.columns else np.full(len(events), ""))
-        detail = (events["detail"].astype("string").fillna("").to_numpy(dtype=object)
-                  if "detail" in events.columns else np.full(len(events), ""))
-        is_visit = ev == "visit"
+        e_codes = ids.given[2]
+        ev = label_codes(events["event"])
+        no_column = (np.full(len(events), -1), np.array([""], dtype=object))
+        page = label_codes(events["page"], fill="") if "page" in events.columns else no_column
+        detail = label_codes(events["detail"], fill="") if "detail" in events.columns else no_column
+        is_visit = is_label(ev, "visit")
+        is_pv = is_label(ev, "page_view")
         visits = _count(e_codes, n, is_visit)
-        page_views = _count(e_codes, n, ev == "page_view")
-        research = _count(e_codes, n, (ev == "page_view") & np.isin(page, ["sizing_guide", "reviews", "faq"]))
-        videos = _count(e_codes, n, ev == "video_view")
-        promo_opens = _count(e_codes, n, (ev == "email_open") & (detail == "promo"))
+        page_views = _count(e_codes, n, is_pv)
+        research = _count(e_codes, n, is_pv & is_label(page, ["sizing_guide", "reviews", "faq"]))
+        videos = _count(e_codes, n, is_label(ev, "video_view"))
+        promo_opens = _count(e_codes, n, is_label(ev, "email_open") & is_label(detail, "promo"))
         if "source" in events.columns and is_visit.any():
-            vt = _times(events, "timestamp", "events")[is_visit]
-            vs = pd.DataFrame({"c": e_codes[is_visit], "t": vt,
-                               "s": events["source"].astype("string").fillna("").to_numpy(dtype=object)[is_visit]})
-            firsts = vs.sort_values(["c", "t"], kind="stable").drop_duplicates("c")
-            first_source[firsts["c"].to_numpy()] = firsts["s"].to_numpy()
+            # the source of each contact's earliest visit (the first row among equally early ones)
+            rows = np.flatnonzero(is_visit)
+            vc = e_codes[rows]
+            vt = _times(events, "timestamp", "events")[rows].view(np.int64)
+            earliest = np.full(n, np.iinfo(np.int64).max)
+            np.minimum.at(earliest, vc, vt)
+            rows = rows[vt == earliest[vc]]
+            rows = rows[~pd.Series(e_codes[rows]).duplicated().to_numpy()]
+            src_codes, source_labels = label_codes(events["source"], fill="")
+            first_source[e_codes[rows]] = src_codes[rows]
     research_share = research / np.maximum(page_views, 1)
+    source_coded = (first_source, source_labels)
 
     # tickets, reviews, referrals, subscriptions
     complaints = np.zeros(n)
     if tickets is not None and len(tickets):
-        t_codes = ids.codes(tickets["contact_id"].to_numpy(dtype=object))
-        topic = (tickets["topic"].astype("string").fillna("").to_numpy(dtype=object)
-                 if "topic" in tickets.columns else np.full(len(tickets), ""))
-        ok = (t_codes >= 0) & np.isin(topic, list(th["complaint_topics"]))
+        t_codes = ids.codes(tickets["contact_id"])
+        topic = (label_codes(tickets["topic"], fill="") if "topic" in tickets.columns
+                 else (np.full(len(tickets), -1), np.array([""], dtype=object)))
+        ok = (t_codes >= 0) & is_label(topic, list(th["complaint_topics"]))
         complaints = _count(t_codes[ok], n)
     low_reviews = np.zeros(n)
     good_reviews = np.zeros(n)
     if reviews is not None and len(reviews):
-        r_codes = ids.codes(reviews["contact_id"].to_numpy(dtype=object))
+        r_codes = ids.codes(reviews["contact_id"])
         rating = pd.to_numeric(reviews["rating"], errors="coerce").to_numpy()
         ok = r_codes >= 0
         low_reviews = _count(r_codes[ok & (rating <= th["low_rating"])], n)
         good_reviews = _count(r_codes[ok & (rating >= th["loyal_rating"])], n)
     n_referrals = np.zeros(n)
     if referrals is not None and len(referrals):
-        f_codes = ids.codes(referrals["referrer_id"].to_numpy(dtype=object))
+        f_codes = ids.codes(referrals["referrer_id"])
         n_referrals = _count(f_codes[f_codes >= 0], n)
     downgrades = np.zeros(n)
     if subscriptions is not None and len(subscriptions):
-        s_codes = ids.codes(subscriptions["contact_id"].to_numpy(dtype=object))
-        down = (s_codes >= 0) & (subscriptions["end_reason"].astype("string").fillna("").to_numpy(dtype=object)
-                                 == "downgrade")
+        s_codes = ids.codes(subscriptions["contact_id"])
+        down = (s_codes >= 0) & is_label(label_codes(subscriptions["end_reason"], fill=""), "downgrade")
         downgrades = _count(s_codes[down], n)
 
     buyer = n_orders > 0
@@ -843,47 +863,69 @@ def behaviour_types(tables: dict, as_of=None, **thresholds) -> pd.DataFrame:
         "researcher": (research_share >= th["research_share"])
         & ((research >= th["research_views"]) | (videos >= th["research_videos"])),
         "wandering": (visits >= th["wandering_visits"]) & (n_orders <= visits * th["wandering_orders_per_visit"]),
-        "impulse": np.isin(first_source, ["ads", "social"]) & (visits <= th["quick_visits"]),
-        "need_based": (first_source == "search") & (visits <= th["quick_visits"]),
+        "impulse": is_label(source_coded, ["ads", "social"]) & (visits <= th["quick_visits"]),
+        "need_based": is_label(source_coded, "search") & (visits <= th["quick_visits"]),
     }
     conds = [rules[k] for k in _BEHAVIOUR_ORDER] + [buyer]
     labels = list(_BEHAVIOUR_ORDER) + ["need_based"]
     chosen = np.select(conds, list(range(len(conds))), default=len(conds))
-    btype = np.asarray(labels + ["wandering"], dtype=object)[chosen]
-
-    reason = np.full(n, "", dtype=object)
-
-    def put(index, text):
-        m = chosen == index
-        reason[m] = labels_all[index] + ": " + np.asarray(text, dtype=object)[m]
-
     labels_all = labels + ["wandering"]
-    put(0, _join([np.where(complaints > 0, _fmt(complaints) + " complaint " + _plural(complaints, "ticket"), ""),
-                  np.where(low_reviews > 0, _fmt(low_reviews) + " " + _plural(low_reviews, "review")
-                           + f" of {th['low_rating']} stars or less", ""),
-                  np.where(returns > 0, _fmt(returns) + " returned " + _plural(returns, "item"), ""),
-                  np.where(downgrades > 0, "downgraded their plan", "")], "; "))
-    put(1, _join([np.where(n_referrals > 0, "referred " + _fmt(n_referrals) + " " + _plural(n_referrals, "contact"), ""),
-                  np.where((good_reviews > 0) & (n_orders >= 2), _fmt(good_reviews) + " good "
-                           + _plural(good_reviews, "review") + " and repeat orders", ""),
-                  np.where(by_hand >= th["loyal_min_orders"], _fmt(by_hand) + " orders", ""),
-                  np.where(renewals >= th["loyal_min_renewals"], _fmt(renewals) + " subscription renewals", "")], "; "))
-    put(2, _join([np.where(buyer & (np.nan_to_num(deal_share) >= th["discount_share"]),
-                           _fmt(100 * np.nan_to_num(deal_share)) + "% of order lines on a deal", ""),
-                  np.where(promo_opens >= th["promo_opens"], _fmt(promo_opens) + " promotional emails opened", "")],
-                 "; "))
-    put(3, _fmt(research) + " research page views (" + _fmt(100 * research_share) + "% of page views), "
-        + _fmt(videos) + " " + _plural(videos, "video"))
-    put(4, _fmt(visits) + " " + _plural(visits, "visit") + " and " + _fmt(n_orders) + " " + _plural(n_orders, "order"))
-    put(5, "first came from " + first_source + ", " + _fmt(visits) + " " + _plural(visits, "visit"))
-    put(6, "first came from search, " + _fmt(visits) + " " + _plural(visits, "visit"))
-    put(7, "bought (" + _fmt(n_orders) + " " + _plural(n_orders, "order") + ") without a stronger signal")
-    put(8, "no order and no stronger signal (" + _fmt(visits) + " " + _plural(visits, "visit") + ")")
+    type_codes = np.array([BEHAVIOUR_TYPES.index(x) for x in labels_all])[chosen]
+
+    import pyarrow as pa
+
+    source_text = pa.array(source_labels.astype(str).tolist(), type=pa.string())
+    arrays = {"complaints": complaints, "low_reviews": low_reviews, "returns": returns, "downgrades": downgrades,
+              "n_referrals": n_referrals, "good_reviews": good_reviews, "n_orders": n_orders, "by_hand": by_hand,
+              "renewals": renewals, "buyer": buyer, "deal_share": deal_share, "promo_opens": promo_opens,
+              "research": research, "research_share": research_share, "videos": videos, "visits": visits,
+              "first_source": first_source}
+    pieces, positions = [], []
+
+    def put(index, build):
+        rows = np.flatnonzero(chosen == index)
+        if len(rows):
+            v = {k: np.asarray(a)[rows] for k, a in arrays.items()}
+            pieces.append(labels_all[index] + ": " + build(v))
+            positions.append(rows)
+
+    put(0, lambda v: _join([
+        _where(v["complaints"] > 0, _fmt(v["complaints"]) + " complaint " + _plural(v["complaints"], "ticket"), ""),
+        _where(v["low_reviews"] > 0, _fmt(v["low_reviews"]) + " " + _plural(v["low_reviews"], "review")
+               + f" of {th['low_rating']} stars or less", ""),
+        _where(v["returns"] > 0, _fmt(v["returns"]) + " returned " + _plural(v["returns"], "item"), ""),
+        _where(v["downgrades"] > 0, "downgraded their plan", "")], "; "))
+    put(1, lambda v: _join([
+        _where(v["n_referrals"] > 0, "referred " + _fmt(v["n_referrals"]) + " "
+               + _plural(v["n_referrals"], "contact"), ""),
+        _where((v["good_reviews"] > 0) & (v["n_orders"] >= 2), _fmt(v["good_reviews"]) + " good "
+               + _plural(v["good_reviews"], "review") + " and repeat orders", ""),
+        _where(v["by_hand"] >= th["loyal_min_orders"], _fmt(v["by_hand"]) + " orders", ""),
+        _where(v["renewals"] >= th["loyal_min_renewals"], _fmt(v["renewals"]) + " subscription renewals", "")],
+        "; "))
+    put(2, lambda v: _join([
+        _where(v["buyer"] & (np.nan_to_num(v["deal_share"]) >= th["discount_share"]),
+               _fmt(100 * np.nan_to_num(v["deal_share"])) + "% of order lines on a deal", ""),
+        _where(v["promo_opens"] >= th["promo_opens"], _fmt(v["promo_opens"]) + " promotional emails opened", "")],
+        "; "))
+    put(3, lambda v: _fmt(v["research"]) + " research page views (" + _fmt(100 * v["research_share"])
+        + "% of page views), " + _fmt(v["videos"]) + " " + _plural(v["videos"], "video"))
+    put(4, lambda v: _fmt(v["visits"]) + " " + _plural(v["visits"], "visit") + " and " + _fmt(v["n_orders"]) + " "
+        + _plural(v["n_orders"], "order"))
+    put(5, lambda v: "first came from " + Text(source_text.take(pa.array(v["first_source"] % len(source_labels))))
+        + ", " + _fmt(v["visits"]) + " " + _plural(v["visits"], "visit"))
+    put(6, lambda v: "first came from search, " + _fmt(v["visits"]) + " " + _plural(v["visits"], "visit"))
+    put(7, lambda v: "bought (" + _fmt(v["n_orders"]) + " " + _plural(v["n_orders"], "order")
+        + ") without a stronger signal")
+    put(8, lambda v: "no order and no stronger signal (" + _fmt(v["visits"]) + " " + _plural(v["visits"], "visit")
+        + ")")
+    reason = _assemble(pieces, positions, n)
+    first_source_text = source_text.take(pa.array(first_source % len(source_labels)))
 
     return pd.DataFrame(
         {
-            "behaviour_type": pd.Categorical(btype, categories=list(BEHAVIOUR_TYPES)),
-            "reason": reason.astype(str),
+            "behaviour_type": pd.Categorical.from_codes(type_codes, categories=list(BEHAVIOUR_TYPES)),
+            "reason": reason,
             "n_orders": n_orders.astype(np.int64),
             "orders_by_hand": by_hand.astype(np.int64),
             "renewals": renewals.astype(np.int64),
@@ -895,7 +937,7 @@ def behaviour_types(tables: dict, as_of=None, **thresholds) -> pd.DataFrame:
             "research_share": research_share,
             "videos": np.asarray(videos, dtype=np.int64),
             "promo_opens": np.asarray(promo_opens, dtype=np.int64),
-            "first_source": first_source.astype(str),
+            "first_source": str_column(first_source_text),
             "complaints": np.asarray(complaints, dtype=np.int64),
             "low_reviews": np.asarray(low_reviews, dtype=np.int64),
             "good_reviews": np.asarray(good_reviews, dtype=np.int64),
