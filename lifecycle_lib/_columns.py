@@ -23,8 +23,8 @@ __all__ = ["IdCodes", "label_codes", "is_label", "Text", "fmt", "plural", "join"
 # ---------------------------------------------------------------------------------------------
 # Contact ids
 # ---------------------------------------------------------------------------------------------
-def _fixed_width(values):
-    """(width, n x words uint64 keys) for an Arrow string column of one fixed width <= 16 bytes, else None."""
+def _fixed_width_bytes(values):
+    """(width, n x width uint8 matrix) for an Arrow string column of one fixed byte width <= 16, else None."""
     dtype = getattr(values, "dtype", None)
     if not (isinstance(dtype, pd.StringDtype) and getattr(dtype, "storage", None) == "pyarrow"):
         return None
@@ -44,21 +44,86 @@ def _fixed_width(values):
     width = int(offsets[1] - offsets[0])
     if not 0 < width <= 16 or int(offsets[-1] - offsets[0]) != width * n or not (np.diff(offsets) == width).all():
         return None
-    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[offsets[0]: offsets[-1]].reshape(n, width)
-    words = (width + 7) // 8
-    padded = np.zeros((n, 8 * words), dtype=np.uint8)
-    padded[:, :width] = data
-    return width, padded.view(">u8").astype(np.uint64)
+    return width, np.frombuffer(arr.buffers()[2], dtype=np.uint8)[offsets[0]: offsets[-1]].reshape(n, width)
 
 
-def _decode(keys: np.ndarray, width: int):
-    """Fixed-width keys back to an Arrow string array."""
+#: Largest key space addressed directly below 4 keys per row (two int64 tables: 64 MB).
+_DENSE_LIMIT = 1 << 22
+_DENSE_PER_ROW = 4
+
+
+class _Keys:
+    """Integer keys for fixed-width byte strings: equal keys for equal strings.
+
+    When every byte position varies over a small range (ids such as ``S-000123``: one letter, then
+    digits), the key is the mixed-radix number of the bytes' offsets from their minimum, small enough
+    to address a table directly (``dense``); otherwise the bytes are read as one or two big-endian
+    64-bit words, to be hashed.
+    """
+
+    def __init__(self, matrices, dense_limit: int | None = None):
+        self.width = matrices[0].shape[1]
+        self.lo = np.min([m.min(axis=0) for m in matrices], axis=0).astype(np.int64)
+        self.hi = np.max([m.max(axis=0) for m in matrices], axis=0).astype(np.int64)
+        self.radix = self.hi - self.lo + 1
+        size = 1
+        for r in self.radix:
+            size *= int(r)
+        limit = max(_DENSE_LIMIT if dense_limit is None else dense_limit, _DENSE_PER_ROW * sum(len(m) for m in matrices))
+        self.dense = size <= limit
+        self.size = size
+
+    def keys(self, matrix):
+        """(keys, inside): key of each row; ``inside`` is False where a byte lies outside the range seen."""
+        if self.dense:
+            inside = ((matrix >= self.lo.astype(np.uint8)) & (matrix <= self.hi.astype(np.uint8))).all(axis=1)
+            key = np.zeros(len(matrix), dtype=np.int64)
+            for j in range(self.width):
+                if self.radix[j] > 1:
+                    key *= int(self.radix[j])
+                    key += matrix[:, j].astype(np.int64) - self.lo[j]
+            return np.where(inside, key, 0), inside
+        words = (self.width + 7) // 8
+        padded = np.zeros((len(matrix), 8 * words), dtype=np.uint8)
+        padded[:, :self.width] = matrix
+        return padded.view(">u8").astype(np.uint64), np.ones(len(matrix), bool)
+
+
+def _dense_factorize(key: np.ndarray, size: int):
+    """pd.factorize of int keys in [0, size): (codes, first row of each code, code of every key)."""
+    n = len(key)
+    first = np.full(size, n, dtype=np.int64)
+    np.minimum.at(first, key, np.arange(n, dtype=np.int64))
+    present = np.flatnonzero(first < n)
+    first_rows = np.sort(first[present])
+    code_of = np.full(size, -1, dtype=np.int64)
+    code_of[key[first_rows]] = np.arange(len(first_rows))
+    return code_of[key], first_rows, code_of
+
+
+def _hash_factorize(keys: np.ndarray):
+    """pd.factorize of one or two uint64 words per row: (codes, first row of each code, lookup state)."""
+    if keys.shape[1] == 1:
+        codes, uniques = pd.factorize(keys[:, 0])
+        state = (pd.Index(uniques), None, None)
+    else:
+        hi_codes, hi = pd.factorize(keys[:, 0])
+        lo_codes, lo = pd.factorize(keys[:, 1])
+        codes, pairs = pd.factorize(hi_codes.astype(np.int64) * len(lo) + lo_codes)
+        state = (pd.Index(hi), pd.Index(lo), pd.Index(pairs))
+    n = len(codes)
+    first = np.full(codes.max() + 1 if n else 0, n, dtype=np.int64)
+    np.minimum.at(first, codes, np.arange(n, dtype=np.int64))
+    return codes, first, state
+
+
+def _strings(matrix: np.ndarray):
+    """Rows of a fixed-width uint8 matrix as an Arrow string array."""
     import pyarrow as pa
 
-    k = len(keys)
-    raw = np.ascontiguousarray(keys.astype(">u8")).view(np.uint8).reshape(k, -1)[:, :width]
+    k, width = matrix.shape
     offsets = (np.arange(k + 1, dtype=np.int64) * width).astype(np.int32)
-    return pa.StringArray.from_buffers(k, pa.py_buffer(offsets), pa.py_buffer(np.ascontiguousarray(raw).tobytes()))
+    return pa.StringArray.from_buffers(k, pa.py_buffer(offsets), pa.py_buffer(np.ascontiguousarray(matrix).tobytes()))
 
 
 class IdCodes:
@@ -66,32 +131,28 @@ class IdCodes:
 
     ``IdCodes(col_a, col_b, ...)`` factorises the given id columns together (None for a missing
     one); their codes are in ``self.given`` in the same order. ``self.index`` holds the distinct ids
-    (named ``contact_id``, in order of first appearance) and ``self.n`` their number. Ids of other
-    tables are looked up with :meth:`codes` (-1 for an id not in the index).
+    (named ``name``, in order of first appearance, as ``pd.factorize`` gives them) and ``self.n``
+    their number. Ids of other tables are looked up with :meth:`codes` (-1 for an id not in the index).
+    With ``labels=False`` the index is not built (for codes that only need to tell ids apart).
     """
 
-    def __init__(self, *id_columns, name: str = "contact_id"):
-        self._fast = None
+    def __init__(self, *id_columns, name: str | None = "contact_id", labels: bool = True):
+        self._keys = None
         present = [c for c in id_columns if c is not None]
-        fixed = [_fixed_width(c) for c in present]
+        fixed = [_fixed_width_bytes(c) for c in present]
         if present and all(f is not None for f in fixed) and len({f[0] for f in fixed}) == 1:
-            width = fixed[0][0]
-            keys = np.concatenate([f[1] for f in fixed]) if len(fixed) > 1 else fixed[0][1]
-            if keys.shape[1] == 1:
-                codes, uniques = pd.factorize(keys[:, 0])
-                word_uniques = (uniques,)
-                combined_uniques = None
-                uniq_keys = uniques[:, None]
+            matrices = [f[1] for f in fixed]
+            self._keys = _Keys(matrices)
+            keys = np.concatenate([self._keys.keys(m)[0] for m in matrices])
+            if self._keys.dense:
+                codes, first_rows, self._state = _dense_factorize(keys, self._keys.size)
             else:
-                hi_codes, hi = pd.factorize(keys[:, 0])
-                lo_codes, lo = pd.factorize(keys[:, 1])
-                pair = hi_codes.astype(np.int64) * len(lo) + lo_codes
-                codes, combined_uniques = pd.factorize(pair)
-                word_uniques = (hi, lo)
-                uniq_keys = np.column_stack([hi[combined_uniques // len(lo)], lo[combined_uniques % len(lo)]])
-            self._fast = (width, word_uniques, combined_uniques)
-            labels = _decode(uniq_keys, width)
-            self.index = pd.Index(pd.array(labels, dtype=pd.StringDtype("pyarrow", na_value=np.nan)), name=name)
+                codes, first_rows, self._state = _hash_factorize(keys)
+            self.n = len(first_rows)
+            if labels:
+                rows = np.concatenate(matrices)[first_rows] if len(matrices) > 1 else matrices[0][first_rows]
+                self.index = pd.Index(pd.array(_strings(rows), dtype=pd.StringDtype("pyarrow", na_value=np.nan)),
+                                      name=name)
         else:
             objs = [pd.Series(np.asarray(c, dtype=object)) if not isinstance(c, pd.Series) else c.reset_index(drop=True)
                     for c in present]
@@ -99,8 +160,8 @@ class IdCodes:
                       else pd.Series([], dtype=object))
             codes, uniques = pd.factorize(allids, use_na_sentinel=True)
             self.index = pd.Index(np.asarray(uniques, dtype=object), name=name)
+            self.n = len(self.index)
         codes = np.asarray(codes, dtype=np.intp)
-        self.n = len(self.index)
         self.given, start = [], 0
         for column in id_columns:
             if column is None:
@@ -111,18 +172,18 @@ class IdCodes:
 
     def codes(self, ids) -> np.ndarray:
         """Codes of other ids (-1 where an id is not in the index)."""
-        if self._fast is not None:
-            fixed = _fixed_width(ids)
-            width, word_uniques, combined = self._fast
-            if fixed is not None and fixed[0] == width:
-                keys = fixed[1]
-                if combined is None:
-                    return pd.Index(word_uniques[0]).get_indexer(keys[:, 0])
-                hi = pd.Index(word_uniques[0]).get_indexer(keys[:, 0])
-                lo = pd.Index(word_uniques[1]).get_indexer(keys[:, 1])
-                pair = np.where((hi >= 0) & (lo >= 0), hi.astype(np.int64) * len(word_uniques[1]) + lo, -1)
-                out = pd.Index(combined).get_indexer(pair)
-                return np.where(pair >= 0, out, -1)
+        if self._keys is not None:
+            fixed = _fixed_width_bytes(ids)
+            if fixed is not None and fixed[0] == self._keys.width:
+                keys, inside = self._keys.keys(fixed[1])
+                if self._keys.dense:
+                    return np.where(inside, self._state[keys], -1).astype(np.intp)
+                hi, lo, pairs = self._state
+                if lo is None:
+                    return hi.get_indexer(keys[:, 0])
+                h, low = hi.get_indexer(keys[:, 0]), lo.get_indexer(keys[:, 1])
+                pair = np.where((h >= 0) & (low >= 0), h.astype(np.int64) * len(lo) + low, -1)
+                return np.where(pair >= 0, pairs.get_indexer(pair), -1)
         return self.index.get_indexer(np.asarray(ids, dtype=object))
 
 

@@ -155,14 +155,23 @@ def _default_as_of(*stamps) -> pd.Timestamp:
 
 def _ids_codes(column) -> np.ndarray:
     """Integer codes of an id column (order ids...), equal codes for equal ids; no labels kept."""
-    return IdCodes(column, name=None).given[0]
+    return IdCodes(column, name=None, labels=False).given[0]
 
 
 def _distinct_count(codes, values, n) -> np.ndarray:
-    """Per group code, the number of distinct integer ``values`` (hashing, no sort)."""
+    """Per group code, the number of distinct non-negative integer ``values``.
+
+    When every value belongs to one group only (an order id to one buyer), that is a count of the
+    values' owners; otherwise distinct (group, value) pairs are found by hashing.
+    """
     if not len(codes):
         return np.zeros(n, np.int64)
     v = np.asarray(values).astype(np.int64)
+    if v.min() >= 0 and v.max() < 4 * len(v) + 1024:
+        owner = np.full(int(v.max()) + 1, -1, dtype=np.int64)
+        owner[v] = codes
+        if np.array_equal(owner[v], codes):
+            return np.bincount(owner[owner >= 0], minlength=n)
     v = v - v.min()
     width = int(v.max()) + 1
     uniq = pd.unique(codes.astype(np.int64) * width + v)
@@ -209,18 +218,26 @@ def _count(codes, n, mask=None, weights=None) -> np.ndarray:
     return np.bincount(codes, weights=weights, minlength=n)
 
 
-def _group_max(codes, values, n, fill) -> np.ndarray:
+def _group_reduce(ufunc, codes, values, n, fill) -> np.ndarray:
+    """``ufunc.at`` per group code; datetimes go through their int64 view (the fast path of ``ufunc.at``).
+
+    The values hold no NaT (callers drop them first), so the int64 order is the datetime order.
+    """
     out = np.full(n, fill, dtype=values.dtype)
     if len(codes):
-        np.maximum.at(out, codes, values)
+        if values.dtype.kind == "M":
+            ufunc.at(out.view(np.int64), codes, values.view(np.int64))
+        else:
+            ufunc.at(out, codes, values)
     return out
+
+
+def _group_max(codes, values, n, fill) -> np.ndarray:
+    return _group_reduce(np.maximum, codes, values, n, fill)
 
 
 def _group_min(codes, values, n, fill) -> np.ndarray:
-    out = np.full(n, fill, dtype=values.dtype)
-    if len(codes):
-        np.minimum.at(out, codes, values)
-    return out
+    return _group_reduce(np.minimum, codes, values, n, fill)
 
 
 # ---------------------------------------------------------------------------------------------
