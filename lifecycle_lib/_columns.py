@@ -73,16 +73,18 @@ class _Keys:
         self.dense = size <= limit
         self.size = size
 
-    def keys(self, matrix):
-        """(keys, inside): key of each row; ``inside`` is False where a byte lies outside the range seen."""
+    def keys(self, matrix, check: bool = True):
+        """(keys, inside): key of each row; ``inside`` is False where a byte lies outside the range seen
+        (only looked for with ``check``; the matrices the ranges came from are inside by definition)."""
         if self.dense:
-            inside = ((matrix >= self.lo.astype(np.uint8)) & (matrix <= self.hi.astype(np.uint8))).all(axis=1)
+            inside = (((matrix >= self.lo.astype(np.uint8)) & (matrix <= self.hi.astype(np.uint8))).all(axis=1)
+                      if check else np.ones(len(matrix), bool))
             key = np.zeros(len(matrix), dtype=np.int64)
             for j in range(self.width):
                 if self.radix[j] > 1:
                     key *= int(self.radix[j])
                     key += matrix[:, j].astype(np.int64) - self.lo[j]
-            return np.where(inside, key, 0), inside
+            return (np.where(inside, key, 0) if check else key), inside
         words = (self.width + 7) // 8
         padded = np.zeros((len(matrix), 8 * words), dtype=np.uint8)
         padded[:, :self.width] = matrix
@@ -143,7 +145,7 @@ class IdCodes:
         if present and all(f is not None for f in fixed) and len({f[0] for f in fixed}) == 1:
             matrices = [f[1] for f in fixed]
             self._keys = _Keys(matrices)
-            keys = np.concatenate([self._keys.keys(m)[0] for m in matrices])
+            keys = np.concatenate([self._keys.keys(m, check=False)[0] for m in matrices])
             if self._keys.dense:
                 codes, first_rows, self._state = _dense_factorize(keys, self._keys.size)
             else:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from lifecycle_lib._columns import IdCodes, is_label, label_codes
+
 __all__ = ["DEFAULT_STEPS", "funnel", "micro_conversions", "touches_before_first_visit", "abandonment"]
 
 #: Visit -> product page -> cart -> checkout -> purchase.
@@ -31,35 +33,50 @@ def _require(frame, columns, table: str) -> None:
         )
 
 
-def _step_times(events: pd.DataFrame, orders, step: str) -> pd.DataFrame:
-    """contact_id, timestamp of every occurrence of one step."""
-    if step == "purchase":
-        if orders is None:
-            raise ValueError("the step 'purchase' needs the orders table: funnel(events, orders, ...)")
-        _require(orders, ["contact_id", "order_date"], "orders")
-        return pd.DataFrame({"contact_id": orders["contact_id"].to_numpy(),
-                             "timestamp": pd.to_datetime(orders["order_date"]).to_numpy()})
-    name, _, page = step.partition(":")
-    mask = events["event"].astype(str).to_numpy() == name
-    if page:
-        mask &= events["page"].astype("string").fillna("").to_numpy() == page
-    chosen = events.loc[mask, ["contact_id", "timestamp"]]
-    return pd.DataFrame({"contact_id": chosen["contact_id"].to_numpy(),
-                         "timestamp": pd.to_datetime(chosen["timestamp"]).to_numpy()})
+def _ns(values) -> np.ndarray:
+    """Datetimes as int64 nanoseconds (NaT stays the smallest int64)."""
+    return np.asarray(pd.to_datetime(values).to_numpy("datetime64[ns]")).view(np.int64)
+
+
+_NAT = np.iinfo(np.int64).min
+_NEVER = np.iinfo(np.int64).max
 
 
 def _reached(events, orders, steps) -> pd.DataFrame:
-    """One column per step: the time each contact first reached it in order (NaT if never)."""
+    """One column per step: whether each contact reached it in order; rows are the contacts who
+    reached the first step (in order of first appearance in events, then orders)."""
+    ev = label_codes(events["event"])
+    page = label_codes(events["page"], fill="") if "page" in events.columns else None
+    needs_orders = "purchase" in steps
+    if needs_orders and orders is not None:
+        _require(orders, ["contact_id", "order_date"], "orders")
+    ids = IdCodes(events["contact_id"], orders["contact_id"] if needs_orders and orders is not None else None)
+    n = ids.n
+    e_codes = ids.given[0]
+    e_t = _ns(events["timestamp"])
     reached = None
     out = {}
     for step in steps:
-        times = _step_times(events, orders, step)
+        if step == "purchase":
+            if orders is None:
+                raise ValueError("the step 'purchase' needs the orders table: funnel(events, orders, ...)")
+            codes, t = ids.given[1], _ns(orders["order_date"])
+        else:
+            name, _, page_name = step.partition(":")
+            mask = is_label(ev, name)
+            if page_name:
+                mask &= is_label(page, page_name)
+            codes, t = e_codes[mask], e_t[mask]
+        ok = t != _NAT
         if reached is not None:
-            times = times.merge(reached.rename("after"), left_on="contact_id", right_index=True, how="inner")
-            times = times[times["timestamp"] >= times["after"]]
-        reached = times.groupby("contact_id", sort=False)["timestamp"].min()
-        out[step] = reached
-    return pd.DataFrame(out)
+            ok &= t >= reached[codes]
+        first = np.full(n, _NEVER, dtype=np.int64)
+        np.minimum.at(first, codes[ok], t[ok])
+        reached = first
+        out[step] = first != _NEVER
+    hit = pd.DataFrame(out)
+    hit.index = ids.index
+    return hit[hit[steps[0]].to_numpy()]
 
 
 def funnel(events: pd.DataFrame, orders: pd.DataFrame | None = None, steps=DEFAULT_STEPS, by=None) -> pd.DataFrame:
@@ -101,8 +118,7 @@ def funnel(events: pd.DataFrame, orders: pd.DataFrame | None = None, steps=DEFAU
     steps = list(steps)
     if not steps:
         raise ValueError("give at least one step")
-    reached = _reached(events, orders, steps)
-    hit = reached.notna()
+    hit = _reached(events, orders, steps)
     if by is None:
         counts = hit.sum().to_frame("contacts").T
         counts.index = [None]
