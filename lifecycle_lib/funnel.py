@@ -42,6 +42,11 @@ _NAT = np.iinfo(np.int64).min
 _NEVER = np.iinfo(np.int64).max
 
 
+def _NO_COLUMN(n):
+    """Codes and labels of an absent text column: every row empty."""
+    return np.full(n, -1), np.array([""], dtype=object)
+
+
 def _reached(events, orders, steps) -> pd.DataFrame:
     """One column per step: whether each contact reached it in order; rows are the contacts who
     reached the first step (in order of first appearance in events, then orders)."""
@@ -171,24 +176,24 @@ def micro_conversions(events: pd.DataFrame, as_of=None) -> pd.DataFrame:
     [[1, 1, 0, True, False, 3], [0, 0, 1, False, True, 2]]
     """
     _require(events, ["contact_id", "timestamp", "event"], "events")
-    ev = events["event"].astype(str).to_numpy()
-    page = events["page"].astype("string").fillna("").to_numpy() if "page" in events.columns else np.full(len(events), "")
-    ids = events["contact_id"].to_numpy()
-    codes, uniques = pd.factorize(ids)
-    n = len(uniques)
+    ev = label_codes(events["event"])
+    page = label_codes(events["page"], fill="") if "page" in events.columns else _NO_COLUMN(len(events))
+    ids = IdCodes(events["contact_id"])
+    codes, n = ids.given[0], ids.n
 
     def count(mask):
         return np.bincount(codes[mask], minlength=n)
 
-    out = pd.DataFrame(index=pd.Index(uniques, name="contact_id"))
-    out["link_click"] = count(ev == "email_click")
-    out["opt_in"] = count(ev == "lead_magnet_signup")
-    out["product_interest"] = count(((ev == "page_view") & (page == "product")) | (ev == "add_to_cart"))
-    out["newsletter"] = count(ev == "newsletter_signup")
-    out["specific_pages"] = count((ev == "page_view") & np.isin(page, ["sizing_guide", "reviews", "faq", "pricing"]))
-    out["video"] = count(ev == "video_view")
-    out["social"] = count(ev == "social_engagement")
-    is_visit = ev == "visit"
+    is_pv = is_label(ev, "page_view")
+    out = pd.DataFrame(index=ids.index)
+    out["link_click"] = count(is_label(ev, "email_click"))
+    out["opt_in"] = count(is_label(ev, "lead_magnet_signup"))
+    out["product_interest"] = count((is_pv & is_label(page, "product")) | is_label(ev, "add_to_cart"))
+    out["newsletter"] = count(is_label(ev, "newsletter_signup"))
+    out["specific_pages"] = count(is_pv & is_label(page, ["sizing_guide", "reviews", "faq", "pricing"]))
+    out["video"] = count(is_label(ev, "video_view"))
+    out["social"] = count(is_label(ev, "social_engagement"))
+    is_visit = is_label(ev, "visit")
     if "duration_s" in events.columns:
         dur = pd.to_numeric(events["duration_s"], errors="coerce").astype("float64").fillna(0.0).to_numpy()
     else:
@@ -197,9 +202,16 @@ def micro_conversions(events: pd.DataFrame, as_of=None) -> pd.DataFrame:
     out["visits"] = count(is_visit)
     ts = pd.to_datetime(events["timestamp"])
     as_of = ts.max().normalize() + pd.Timedelta(days=1) if as_of is None else pd.Timestamp(as_of)
-    last_visit = pd.Series(ts.to_numpy()[is_visit]).groupby(codes[is_visit]).max()
-    days = (as_of - last_visit).dt.total_seconds() / 86400
-    out["days_since_visit"] = days.reindex(np.arange(n)).to_numpy()
+    stamps = ts.to_numpy()
+    vt = stamps[is_visit].view(np.int64)
+    ok = vt != _NAT
+    last = np.full(n, _NAT, dtype=np.int64)
+    np.maximum.at(last, codes[is_visit][ok], vt[ok])
+    seen = np.flatnonzero(last != _NAT)
+    days = (as_of - pd.Series(last[seen].view(stamps.dtype))).dt.total_seconds() / 86400
+    days_since = np.full(n, np.nan)
+    days_since[seen] = days.to_numpy()
+    out["days_since_visit"] = days_since
     visitors = out["visits"] > 0
     out["time_above_average"] = out["time_on_site"] > out.loc[visitors, "time_on_site"].mean()
     out["visits_above_average"] = out["visits"] > out.loc[visitors, "visits"].mean()
@@ -227,32 +239,36 @@ def touches_before_first_visit(events: pd.DataFrame) -> pd.DataFrame:
     [[2, 1, True], [1, 1, False]]
     """
     _require(events, ["contact_id", "timestamp", "event"], "events")
-    ev = events["event"].astype(str).to_numpy()
+    ev = label_codes(events["event"])
     ts = pd.to_datetime(events["timestamp"]).to_numpy()
-    codes, uniques = pd.factorize(events["contact_id"].to_numpy())
-    n = len(uniques)
-    is_visit = ev == "visit"
-    first = np.full(n, np.datetime64("NaT"), dtype=ts.dtype)
-    order = np.flatnonzero(is_visit)
-    if len(order):
-        visit_times = pd.Series(ts[order]).groupby(codes[order]).min()
-        first[visit_times.index.to_numpy()] = visit_times.to_numpy()
+    ids = IdCodes(events["contact_id"])
+    codes, n = ids.given[0], ids.n
+    is_visit = is_label(ev, "visit")
+    order = np.flatnonzero(is_visit & ~np.isnat(ts))
+    first_int = np.full(n, _NEVER, dtype=np.int64)
+    np.minimum.at(first_int, codes[order], ts[order].view(np.int64))
+    first = np.where(first_int == _NEVER, _NAT, first_int).view(ts.dtype)
     before = np.isnat(first[codes]) | (ts < first[codes])
-    is_imp = (ev == "ad_impression") & before
+    is_imp = is_label(ev, "ad_impression") & before
     noticed = events["noticed"].astype("boolean").fillna(False).to_numpy(bool) if "noticed" in events.columns \
         else np.zeros(len(events), bool)
-    out = pd.DataFrame(index=pd.Index(uniques, name="contact_id"))
+    out = pd.DataFrame(index=ids.index)
     out["impressions"] = np.bincount(codes[is_imp], minlength=n)
     out["noticed"] = np.bincount(codes[is_imp & noticed], minlength=n)
     out["first_visit"] = first
     out["visited"] = ~np.isnat(first)
-    if "source" in events.columns and len(order):
-        src = events["source"].astype("string").to_numpy()
-        first_src = pd.Series(src[order], index=codes[order])
-        first_src = first_src[ts[order] == first[codes[order]]]
-        first_src = first_src[~first_src.index.duplicated()]
-        out["first_visit_source"] = pd.Series(first_src.reindex(np.arange(n)).to_numpy(), index=out.index,
-                                              dtype="string")
+    if "source" in events.columns and is_visit.any():
+        import pyarrow as pa
+
+        # the source of the first row (in table order) among each contact's earliest visits
+        rows = order[ts[order] == first[codes[order]]]
+        rows = rows[~pd.Series(codes[rows]).duplicated().to_numpy()]
+        src_codes, src_labels = label_codes(events["source"])
+        per_contact = np.full(n, -1, dtype=np.int64)
+        per_contact[codes[rows]] = src_codes[rows]
+        labels = pa.array(list(src_labels[:-1]) + [None], type=pa.string())
+        text = labels.take(pa.array(np.where(per_contact < 0, len(src_labels) - 1, per_contact)))
+        out["first_visit_source"] = pd.Series(pd.array(text, dtype="string"), index=out.index)
     return out
 
 
@@ -280,21 +296,31 @@ def abandonment(events: pd.DataFrame, orders: pd.DataFrame, window_hours: float 
     """
     _require(events, ["contact_id", "timestamp", "event", "session_id"], "events")
     _require(orders, ["contact_id", "order_date"], "orders")
-    ev = events["event"].astype(str)
-    checkouts = events.loc[ev == "checkout_start", ["contact_id", "session_id", "timestamp"]].copy()
+    ev = label_codes(events["event"])
+    checkouts = events.loc[is_label(ev, "checkout_start"), ["contact_id", "session_id", "timestamp"]].copy()
     checkouts["timestamp"] = pd.to_datetime(checkouts["timestamp"])
     checkouts["row"] = np.arange(len(checkouts))
-    chats = events.loc[ev == "chat_request", ["session_id", "detail"]] if "detail" in events.columns else \
-        events.loc[ev == "chat_request", ["session_id"]].assign(detail="answered")
+    is_chat = is_label(ev, "chat_request")
+    chats = events.loc[is_chat, ["session_id", "detail"]] if "detail" in events.columns else \
+        events.loc[is_chat, ["session_id"]].assign(detail="answered")
     chats = chats.dropna(subset=["session_id"]).drop_duplicates("session_id", keep="first")
     checkouts = checkouts.merge(chats, on="session_id", how="left")
     checkouts["chat"] = checkouts["detail"].astype("string").fillna("no_chat")
-    od = pd.DataFrame({"contact_id": orders["contact_id"].to_numpy(),
-                       "order_date": pd.to_datetime(orders["order_date"]).to_numpy()}).drop_duplicates()
-    pairs = checkouts[["row", "contact_id", "timestamp"]].merge(od, on="contact_id", how="inner")
-    delta = pairs["order_date"] - pairs["timestamp"]
-    ok = (delta >= pd.Timedelta(0)) & (delta <= pd.Timedelta(hours=window_hours))
-    completed_rows = np.unique(pairs.loc[ok, "row"].to_numpy())
+    # A checkout is completed when the contact's first order at or after it falls within the window.
+    ids = IdCodes(checkouts["contact_id"], orders["contact_id"])
+    c_t, o_t = _ns(checkouts["timestamp"]), _ns(orders["order_date"])
+    o_ok, c_ok = o_t != _NAT, c_t != _NAT
+    left = pd.DataFrame({"c": ids.given[0][c_ok], "t": c_t[c_ok], "row": checkouts["row"].to_numpy()[c_ok]})
+    right = pd.DataFrame({"c": ids.given[1][o_ok], "next_order": o_t[o_ok]})
+    right["j"] = np.arange(len(right))
+    nxt = pd.merge_asof(left.sort_values("t", kind="stable"), right.sort_values("next_order", kind="stable"),
+                        left_on="t", right_on="next_order", by="c", direction="forward")
+    found = nxt["j"].notna().to_numpy()
+    # exact integer times of the matched orders (the merged column may have turned to float)
+    gap = right["next_order"].to_numpy()[nxt["j"].to_numpy()[found].astype(np.int64)] - nxt["t"].to_numpy()[found]
+    done = np.zeros(len(nxt), bool)
+    done[found] = gap <= pd.Timedelta(hours=window_hours).value
+    completed_rows = np.unique(nxt["row"].to_numpy()[done])
     checkouts["abandoned"] = ~checkouts["row"].isin(completed_rows)
     table = checkouts.groupby("chat", sort=True).agg(checkouts=("row", "size"), abandoned=("abandoned", "sum"))
     table.loc["all"] = [len(checkouts), int(checkouts["abandoned"].sum())]
