@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from lifecycle_lib._columns import IdCodes
+
 __all__ = ["cohort_sizes", "retention_matrix", "revenue_matrix"]
 
 
@@ -50,7 +52,7 @@ def _periods(orders: pd.DataFrame, customer_id_col: str, datetime_col: str, peri
     if getattr(dates.dt, "tz", None) is not None:
         dates = dates.dt.tz_localize(None)
     ordinals = dates.dt.to_period(period).array.asi8
-    codes, _ = pd.factorize(orders[customer_id_col])
+    codes = IdCodes(orders[customer_id_col], name=None, labels=False).given[0]
     first = np.full(codes.max() + 1 if len(codes) else 0, np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(first, codes, ordinals)
     cohort = first[codes]
@@ -116,11 +118,30 @@ def retention_matrix(orders: pd.DataFrame, customer_id_col: str = "contact_id", 
     """
     _check_columns(orders, [customer_id_col, datetime_col])
     codes, cohort, k, last = _periods(orders, customer_id_col, datetime_col, period)
-    counts = _matrix(codes, cohort, k, None, period, "customers").fillna(0)
-    counts = _mask_future(_full_grid(counts, last), last)
-    sizes = cohort_sizes(orders, customer_id_col, datetime_col, period).reindex(counts.index)
-    out = counts.div(sizes, axis=0)
-    return out
+    if not len(codes):
+        counts = _matrix(codes, cohort, k, None, period, "customers").fillna(0)
+        sizes = cohort_sizes(orders, customer_id_col, datetime_col, period).reindex(counts.index)
+        return counts.div(sizes, axis=0)
+    # Customers active in (cohort, k): distinct (customer, k) pairs, marked in a customers x periods grid.
+    n_customers, lo = int(codes.max()) + 1, int(cohort.min())
+    width = last - lo + 1
+    key = codes.astype(np.int64) * width + k
+    if n_customers * width <= 8 * len(key) + (1 << 24):
+        seen = np.zeros(n_customers * width, dtype=bool)
+        seen[key] = True
+        customer, ks = np.divmod(np.flatnonzero(seen), width)
+    else:  # many short periods: hash the pairs instead of a grid
+        customer, ks = np.divmod(pd.unique(key), width)
+    per_customer = np.zeros(n_customers, dtype=np.int64)
+    per_customer[codes] = cohort
+    cohorts_present, row = np.unique(per_customer[customer], return_inverse=True)
+    counts = np.bincount(row.reshape(-1) * width + ks, minlength=len(cohorts_present) * width)
+    counts = pd.DataFrame(counts.reshape(len(cohorts_present), width),
+                          index=pd.Index(_label(cohorts_present, period), name="cohort"),
+                          columns=pd.Index(np.arange(width), name="period"))
+    counts = _mask_future(counts, last)
+    sizes = np.bincount(np.searchsorted(cohorts_present, per_customer), minlength=len(cohorts_present))
+    return counts.div(sizes, axis=0)
 
 
 def _full_grid(matrix: pd.DataFrame, last: int) -> pd.DataFrame:
