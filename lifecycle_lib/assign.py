@@ -134,6 +134,23 @@ def assign(roster, out, source=None) -> "pd.DataFrame":  # noqa: F821
 
     Returns the roster written to ``out/roster.csv`` (student, exercise, variant, file).
     ``source`` is the folder of solution notebooks (default: the repository's ``solutions/``).
+
+    The roster is checked before anything is written; a line naming an exercise without a solution
+    stops the assignment with the line and the fix:
+
+    >>> import pathlib, tempfile
+    >>> course = pathlib.Path(tempfile.mkdtemp())
+    >>> (course / "solutions").mkdir()
+    >>> _ = (course / "solutions" / "07_at_risk.ipynb").write_text("{}")
+    >>> _ = (course / "roster.csv").write_text("student,exercise,variant\\nana,7,3\\nbo,8,\\n")
+    >>> assign(course / "roster.csv", course / "handout", source=course / "solutions")
+    Traceback (most recent call last):
+    ...
+    lifecycle_lib.schema.DataError: .../roster.csv: column 'exercise': no solution notebook for this exercise (row 3: '8'; ...). Fix: use one of ['07_at_risk'] (or just its number).
+
+    Once the roster names only existing exercises, the same call writes
+    ``handout/ana/07_at_risk.ipynb`` (variant 3), ``handout/bo/...`` (a variant from
+    :func:`derive_variant`), each student's ``.keys/`` and ``handout/roster.csv``.
     """
     from lifecycle_lib import checks, exercises
 

@@ -123,6 +123,13 @@ class Expected:
     """What one question expects for one variant: the value, how to compare, and the typical mistakes.
 
     ``mistakes`` is a list of ``(value, hint)`` pairs computed by the solution's mistake cells.
+    Its printed form describes the value without showing it, like every message of the checks:
+
+    >>> expected = Expected("q01_1", "share", 0.4, mistakes=[(0.6, "You took the share of the others.")])
+    >>> expected
+    Expected(q01_1: share = a number, 1 typical mistake(s), 1 point(s))
+    >>> diagnose(expected, 0.6).hint
+    'You took the share of the others.'
     """
 
     qid: str
@@ -607,7 +614,15 @@ def encode_key(key: dict) -> str:
 
 
 def decode_key(text: str) -> dict:
-    """Decode the text of a ``.key`` file (see :func:`encode_key`)."""
+    """Decode the text of a ``.key`` file (see :func:`encode_key`).
+
+    >>> decode_key(encode_key({"exercise": "01_demo", "cells": []}))["exercise"]
+    '01_demo'
+    >>> decode_key("not a key")
+    Traceback (most recent call last):
+    ...
+    lifecycle_lib.checks.KeyProblem: This is not an exercise key file (wrong first line). ...
+    """
     lines = text.strip().splitlines()
     if not lines or lines[0].strip() != KEY_HEADER:
         raise KeyProblem("This is not an exercise key file (wrong first line). Regenerate it with 'lifecycle exercises build'.")
@@ -615,7 +630,14 @@ def decode_key(text: str) -> dict:
 
 
 def read_key(path) -> dict:
-    """Read a ``.key`` file, or build the key from a solution notebook (``.ipynb``)."""
+    """Read a ``.key`` file, or build the key from a solution notebook (``.ipynb``).
+
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "01_demo.key"
+    >>> _ = path.write_text(encode_key({"exercise": "01_demo", "cells": [], "questions": {}}))
+    >>> read_key(path)
+    {'cells': [], 'exercise': '01_demo', 'questions': {}}
+    """
     path = Path(path)
     if path.suffix == ".ipynb":
         from lifecycle_lib import exercises
@@ -645,6 +667,17 @@ def find_key(qid: str, start=None) -> Path:
     Looked for, in order: the folder in ``$LIFECYCLE_KEYS``; ``.keys/NN_*.key`` next to the
     notebook (the kernel's working folder); a solution notebook ``NN_*.ipynb`` in that folder (the
     authors' own runs); ``exercises/.keys/NN_*.key`` in that folder's parents.
+
+    >>> import pathlib, tempfile
+    >>> notebook_folder = pathlib.Path(tempfile.mkdtemp())
+    >>> (notebook_folder / ".keys").mkdir()
+    >>> _ = (notebook_folder / ".keys" / "01_demo.key").write_text(encode_key({"exercise": "01_demo"}))
+    >>> find_key("q01_1", start=notebook_folder).name
+    '01_demo.key'
+    >>> find_key("question 1", start=notebook_folder)
+    Traceback (most recent call last):
+    ...
+    lifecycle_lib.checks.KeyProblem: 'question 1' is not a question id (expected the form 'q07_2'). ...
     """
     number = _number_of(qid)
     here = Path(start or os.getcwd()).resolve()
@@ -696,6 +729,19 @@ def expected_answers(source, variant: int = 0) -> dict[str, Expected]:
     order in one namespace (with ``variant`` set after the parameters cell); each mistake cell runs in
     a copy of it, so it cannot change what later questions see. Output the code prints is discarded
     and figures it opens are closed.
+
+    A key with one question whose answer depends on the variant, and one typical mistake:
+
+    >>> key = {"exercise": "01_demo",
+    ...        "cells": [{"kind": "parameters", "source": "variant = 0"},
+    ...                  {"kind": "answer", "id": "q01_1", "source": "n = 3 + variant"},
+    ...                  {"kind": "mistake", "id": "q01_1", "source": "n = 3 * variant", "hint": "Add, do not multiply."}],
+    ...        "questions": {"q01_1": {"answer": "n", "compare": {}, "points": 1, "explain": None}}}
+    >>> answers = expected_answers(key, variant=2)
+    >>> answers
+    {'q01_1': Expected(q01_1: n = a number, 1 typical mistake(s), 1 point(s))}
+    >>> answers["q01_1"].value, answers["q01_1"].mistakes
+    (5, [(6, 'Add, do not multiply.')])
     """
     key = source if isinstance(source, dict) else read_key(source)
     namespace: dict = {"__name__": "__lifecycle_key__"}
@@ -775,6 +821,32 @@ def check(qid: str, answer, *, variant=None) -> None:
     Raises :class:`NotAnswered` when ``answer`` is still ``...`` or ``None`` and :class:`WrongAnswer`
     when it does not match; the message says what kind of answer is expected and how yours differs,
     without showing the expected value.
+
+    In a notebook the key sits in ``.keys/`` next to it; here ``$LIFECYCLE_KEYS`` points at one, and
+    ``variant = 2`` plays the notebook's parameters cell:
+
+    >>> import os, tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> key = {"exercise": "01_demo",
+    ...        "cells": [{"kind": "parameters", "source": "variant = 0"},
+    ...                  {"kind": "answer", "id": "q01_1", "source": "n = 3 + variant"},
+    ...                  {"kind": "mistake", "id": "q01_1", "source": "n = 3 * variant", "hint": "Add, do not multiply."}],
+    ...        "questions": {"q01_1": {"answer": "n", "compare": {}, "points": 1, "explain": None}}}
+    >>> _ = open(os.path.join(folder, "01_demo.key"), "w").write(encode_key(key))
+    >>> os.environ["LIFECYCLE_KEYS"] = folder
+    >>> variant = 2
+    >>> check("q01_1", 5)
+    q01_1: correct (1 point). Right: a number that matches.
+    >>> check("q01_1", 6)
+    Traceback (most recent call last):
+    ...
+    lifecycle_lib.checks.WrongAnswer: q01_1 is not right yet. Expected a number; your number (6) is too high.
+    Hint: Add, do not multiply.
+    >>> check("q01_1", ...)
+    Traceback (most recent call last):
+    ...
+    lifecycle_lib.checks.NotAnswered: q01_1 is not answered yet: replace the ... in the answer cell ...
+    >>> del os.environ["LIFECYCLE_KEYS"]
     """
     __tracebackhide__ = True  # noqa: F841 - IPython and pytest hide this frame in tracebacks
     if variant is None:

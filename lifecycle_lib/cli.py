@@ -165,6 +165,30 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run ``lifecycle`` with ``argv`` (default: the command line); return the exit status.
+
+    0 means done, 1 a check that found something (``--check``) or a lesson that failed, 2 a
+    user's mistake, reported in one line on stderr. The same call the terminal makes, from Python:
+
+    >>> import json, pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> ran = {"cell_type": "code", "id": "a1", "metadata": {}, "source": "1 + 1", "execution_count": 4,
+    ...        "outputs": [{"output_type": "execute_result", "execution_count": 4, "metadata": {},
+    ...                     "data": {"text/plain": "2"}}]}
+    >>> _ = (folder / "00_demo.ipynb").write_text(json.dumps({"cells": [ran], "metadata": {}, "nbformat": 4,
+    ...                                                       "nbformat_minor": 5}))
+    >>> main(["notebooks", "clean", "--check", str(folder)])
+    needs cleaning: .../00_demo.ipynb
+    1
+    >>> main(["notebooks", "clean", str(folder)])
+    cleaned: .../00_demo.ipynb
+    0
+    >>> main(["notebooks", "clean", "--check", str(folder)])
+    all notebooks are clean
+    0
+    >>> main(["assign", "--roster", str(folder / "missing.csv"), "--out", str(folder / "handout")])
+    2
+    """
     args = build_parser().parse_args(argv)
     from lifecycle_lib.schema import DataError
 

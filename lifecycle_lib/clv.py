@@ -501,6 +501,24 @@ def five_year_value(
     weeks). For a rule of thumb without models, see :func:`simple_five_year_value`.
 
     Returns ``expected_purchases``, ``expected_average_value`` and ``value`` per customer.
+
+    Three CDNOW customers (time in weeks), with the published estimates of both models set directly
+    instead of fitting them (``BetaGeo().fit(summary)`` and ``GammaGamma().fit(summary)`` in a lesson):
+
+    >>> summary = pd.DataFrame({"frequency": [2, 1, 0], "recency": [30.43, 1.71, 0.0], "T": [38.86] * 3,
+    ...                         "monetary_value": [22.35, 11.77, 0.0]},
+    ...                        index=pd.Index(["c1", "c2", "c3"], name="customer_id"))
+    >>> betageo, gammagamma = BetaGeo(), GammaGamma()
+    >>> betageo.params_ = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+    >>> gammagamma.params_ = {"p": 6.25, "q": 3.744, "gamma": 15.444}
+    >>> five_year_value(summary, betageo, gammagamma, time_unit_days=7).round(2)  # doctest: +NORMALIZE_WHITESPACE
+                 expected_purchases  expected_average_value   value
+    customer_id
+    c1                         4.95                   24.66  121.95
+    c2                         0.86                   18.91   16.33
+    c3                         0.92                   35.18   32.29
+    >>> five_year_value(summary, betageo, gammagamma, time_unit_days=7, annual_discount_rate=0.1)["value"].round(2).tolist()
+    [96.45, 12.86, 25.2]
     """
     _require_columns(summary, ["frequency", "recency", "T", "monetary_value"], "summary")
     x, tx, T = (summary[c].to_numpy(dtype="float64") for c in ("frequency", "recency", "T"))

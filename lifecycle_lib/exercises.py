@@ -59,7 +59,14 @@ class BuildError(UsageError):
 
 @dataclass
 class Mistake:
-    """A typical wrong answer: the code that computes it and the hint the check gives for it."""
+    """A typical wrong answer: the code that computes it and the hint the check gives for it.
+
+    A solution's mistake cell becomes one; the check shows the hint when an answer equals what the
+    code computes.
+
+    >>> Mistake("n = 3 * variant", "Add, do not multiply.")
+    Mistake(code='n = 3 * variant', hint='Add, do not multiply.')
+    """
 
     code: str
     hint: str
@@ -67,7 +74,15 @@ class Mistake:
 
 @dataclass
 class Question:
-    """One question of a solution notebook, as its cells define it."""
+    """One question of a solution notebook, as its cells define it.
+
+    >>> q = Question("q01_1", 2, "What is 3 plus the variant?", "n", "n = 3 + variant",
+    ...              mistakes=[Mistake("n = 3 * variant", "Add, do not multiply.")])
+    >>> q
+    Question(q01_1, 2 pt, answer 'n', compute, 1 mistake(s))
+    >>> Question("q01_2", 1, "Which is larger?", "pick", "pick = 'a'", {"kind": "choice", "options": ["a", "b"]}).kind
+    'choice'
+    """
 
     id: str
     points: float
@@ -89,7 +104,18 @@ class Question:
 
 @dataclass
 class Exercise:
-    """A parsed solution notebook: its raw JSON, its questions in order, and where it came from."""
+    """A parsed solution notebook: its raw JSON, its questions in order, and where it came from.
+
+    :func:`parse_solution` makes one from a file; built by hand it looks like this:
+
+    >>> questions = [Question("q01_1", 2, "What is 3 plus the variant?", "n", "n = 3 + variant"),
+    ...              Question("q01_2", 1, "And times two?", "m", "m = 2 * n")]
+    >>> exercise = Exercise("01_demo", "01", Path("solutions/01_demo.ipynb"), {"cells": []}, questions)
+    >>> exercise
+    Exercise(01_demo: 2 question(s) [q01_1, q01_2], 3 points)
+    >>> exercise.question("q01_2").answer
+    'm'
+    """
 
     name: str
     number: str
@@ -277,6 +303,23 @@ def make_key(exercise: Exercise) -> dict:
     """What the self-check needs for an exercise: the code cells in order, and each question's settings.
 
     Contains code, never computed values; :func:`lifecycle_lib.checks.encode_key` writes it.
+
+    >>> import json, pathlib, tempfile
+    >>> source = pathlib.Path(tempfile.mkdtemp())
+    >>> def cell(kind, source, tags=(), **lifecycle):
+    ...     return {"cell_type": kind, "metadata": {"tags": list(tags), "lifecycle": lifecycle}, "source": source}
+    >>> cells = [cell("code", "variant = 0", ["parameters"]),
+    ...          cell("code", "from lifecycle_lib.checks import check"),
+    ...          cell("markdown", "**q01_1** (2 points) What is 3 plus the variant?", ["question"], id="q01_1", points=2),
+    ...          cell("code", "n = 3 + variant", ["answer"], id="q01_1", answer="n"),
+    ...          cell("code", "n = 3 * variant", ["mistake", "nbval-skip"], id="q01_1", hint="Add, do not multiply."),
+    ...          cell("code", 'check("q01_1", n)', ["check"], id="q01_1")]
+    >>> _ = (source / "01_demo.ipynb").write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    >>> key = make_key(parse_solution(source / "01_demo.ipynb"))
+    >>> [c["kind"] for c in key["cells"]]
+    ['parameters', 'setup', 'answer', 'mistake']
+    >>> key["questions"]
+    {'q01_1': {'answer': 'n', 'compare': {}, 'points': 2, 'explain': None}}
     """
     cells = []
     for cell in exercise.notebook.get("cells", []):
@@ -351,6 +394,29 @@ def exercise_notebook(exercise: Exercise) -> dict:
 
     The "how to check your work" note goes after the first heading cell (after the navigation
     cell when there is one). Navigation, question, setup and check cells stay as they are.
+
+    >>> import json, pathlib, tempfile
+    >>> source = pathlib.Path(tempfile.mkdtemp())
+    >>> def cell(kind, source, tags=(), **lifecycle):
+    ...     return {"cell_type": kind, "metadata": {"tags": list(tags), "lifecycle": lifecycle}, "source": source}
+    >>> cells = [cell("code", "variant = 0", ["parameters"]),
+    ...          cell("code", "from lifecycle_lib.checks import check"),
+    ...          cell("markdown", "**q01_1** (2 points) What is 3 plus the variant?", ["question"], id="q01_1", points=2),
+    ...          cell("code", "n = 3 + variant", ["answer"], id="q01_1", answer="n"),
+    ...          cell("code", "n = 3 * variant", ["mistake", "nbval-skip"], id="q01_1", hint="Add, do not multiply."),
+    ...          cell("code", 'check("q01_1", n)', ["check"], id="q01_1")]
+    >>> _ = (source / "01_demo.ipynb").write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    >>> blank = exercise_notebook(parse_solution(source / "01_demo.ipynb"))
+    >>> for c in blank["cells"][1:]:
+    ...     print("".join(c["source"]))
+    variant = 0
+    from lifecycle_lib.checks import check
+    **q01_1** (2 points) What is 3 plus the variant?
+    # Your code here: compute n
+    n = ...
+    check("q01_1", n)
+    >>> blank["cells"][0]["source"][0].strip()
+    '### How to check your work'
     """
     out_cells = []
     for cell in exercise.notebook.get("cells", []):
@@ -388,12 +454,33 @@ def exercise_notebook(exercise: Exercise) -> dict:
 
 
 def dumps_notebook(nb: dict) -> str:
-    """Serialise a notebook the way Jupyter does (sorted keys, one-space indent): same input, same bytes."""
+    """Serialise a notebook the way Jupyter does (sorted keys, one-space indent): same input, same bytes.
+
+    >>> print(dumps_notebook({"nbformat_minor": 5, "nbformat": 4, "metadata": {}, "cells": []}), end="")
+    {
+     "cells": [],
+     "metadata": {},
+     "nbformat": 4,
+     "nbformat_minor": 5
+    }
+    """
     return json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
 
 
 def find_solutions(source) -> list:
-    """The solution notebooks of a folder (``NN_name.ipynb``), sorted; a clear error when there are none."""
+    """The solution notebooks of a folder (``NN_name.ipynb``), sorted; a clear error when there are none.
+
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> for name in ["07_at_risk.ipynb", "03_reach.ipynb", "Untitled.ipynb", "README.md"]:
+    ...     _ = (folder / name).write_text("{}")
+    >>> [p.name for p in find_solutions(folder)]
+    ['03_reach.ipynb', '07_at_risk.ipynb']
+    >>> find_solutions(folder / "missing")
+    Traceback (most recent call last):
+    ...
+    lifecycle_lib.cli.UsageError: .../missing: no such folder of solution notebooks. ...
+    """
     folder = Path(source)
     if not folder.is_dir():
         raise UsageError(f"{folder}: no such folder of solution notebooks. Fix: pass --source with the folder that holds NN_name.ipynb files.")
@@ -518,6 +605,24 @@ def verify(exercises: list, *, timeout: float = 600, workers: int | None = None)
     kernels); solutions must pass all their checks and raise nowhere; blank exercises must fail every
     check (asking for an answer) and nothing else.
     An empty list means the exercises may be written.
+
+    A "mistake" that gives the right answer for variant 0 is caught by the first, kernel-free pass:
+
+    >>> import json, pathlib, tempfile
+    >>> source = pathlib.Path(tempfile.mkdtemp())
+    >>> def cell(kind, source, tags=(), **lifecycle):
+    ...     return {"cell_type": kind, "metadata": {"tags": list(tags), "lifecycle": lifecycle}, "source": source}
+    >>> cells = [cell("code", "variant = 0", ["parameters"]),
+    ...          cell("code", "from lifecycle_lib.checks import check"),
+    ...          cell("markdown", "**q01_1** (2 points) What is 3 plus the variant?", ["question"], id="q01_1", points=2),
+    ...          cell("code", "n = 3 + variant", ["answer"], id="q01_1", answer="n"),
+    ...          cell("code", "n = 3 * variant", ["mistake", "nbval-skip"], id="q01_1", hint="Add, do not multiply."),
+    ...          cell("code", 'check("q01_1", n)', ["check"], id="q01_1")]
+    >>> _ = (source / "01_demo.ipynb").write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    >>> exercise = parse_solution(source / "01_demo.ipynb")
+    >>> exercise.notebook["cells"][4]["source"] = "n = variant + 3"  # the mistake cell, now right for variant 0
+    >>> verify([exercise])
+    ["01_demo.ipynb, q01_1: the mistake with hint 'Add, do not multiply.' passes the check; it is not a mistake for variant 0 (or compare is too lenient)."]
     """
     import asyncio
     import os
@@ -589,6 +694,25 @@ def build(source=None, out=None, check_only: bool = False, *, execute: bool = Tr
     Output is deterministic: the same solutions give the same bytes. Exercise notebooks without a
     solution any more are left in place (``out`` may hold another source's exercises); ``check_only``
     reports them.
+
+    ``execute=False`` skips the kernels (``lifecycle exercises build`` always runs them):
+
+    >>> import json, pathlib, tempfile
+    >>> source = pathlib.Path(tempfile.mkdtemp())
+    >>> def cell(kind, source, tags=(), **lifecycle):
+    ...     return {"cell_type": kind, "metadata": {"tags": list(tags), "lifecycle": lifecycle}, "source": source}
+    >>> cells = [cell("code", "variant = 0", ["parameters"]),
+    ...          cell("code", "from lifecycle_lib.checks import check"),
+    ...          cell("markdown", "**q01_1** (2 points) What is 3 plus the variant?", ["question"], id="q01_1", points=2),
+    ...          cell("code", "n = 3 + variant", ["answer"], id="q01_1", answer="n"),
+    ...          cell("code", "n = 3 * variant", ["mistake", "nbval-skip"], id="q01_1", hint="Add, do not multiply."),
+    ...          cell("code", 'check("q01_1", n)', ["check"], id="q01_1")]
+    >>> _ = (source / "01_demo.ipynb").write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    >>> out = source / "exercises"
+    >>> [str(p.relative_to(out)) for p in build(source, out, execute=False)]
+    ['.keys/01_demo.key', '01_demo.ipynb']
+    >>> build(source, out, check_only=True, execute=False)
+    []
     """
     source = Path(source) if source else _repo_root() / "solutions"
     out = Path(out) if out else _repo_root() / "exercises"

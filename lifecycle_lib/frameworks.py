@@ -24,7 +24,14 @@ __all__ = ["Stage", "Framework", "FRAMEWORKS", "stages", "crosswalk", "place_con
 
 @dataclass(frozen=True)
 class Stage:
-    """One stage of a lifecycle framework."""
+    """One stage of a lifecycle framework.
+
+    >>> reach = FRAMEWORKS["classic"].stages[0]
+    >>> reach
+    Stage(1. Reach [Достичь])
+    >>> reach.key, reach.metrics[0]
+    ('reach', 'ad impressions')
+    """
 
     order: int
     key: str
@@ -41,7 +48,14 @@ class Stage:
 
 @dataclass(frozen=True)
 class Framework:
-    """A lifecycle framework: an ordered tuple of :class:`Stage` and where it comes from."""
+    """A lifecycle framework: an ordered tuple of :class:`Stage` and where it comes from.
+
+    >>> classic = FRAMEWORKS["classic"]
+    >>> classic
+    <Framework 'classic': Classic 5-stage customer lifecycle; Reach -> Acquire -> Nurture (Develop) -> Retain -> Advocacy>
+    >>> classic.keys
+    ('reach', 'acquire', 'nurture', 'retain', 'advocacy')
+    """
 
     key: str
     name: str

@@ -94,6 +94,16 @@ class Reference:
     """A reference solution as the grader uses it: the parsed exercise and its self-check key.
 
     ``questions`` are :class:`lifecycle_lib.exercises.Question` objects, in notebook order.
+    :func:`load_reference` reads one from a solution notebook; built by hand:
+
+    >>> from lifecycle_lib.exercises import Question
+    >>> reference = Reference("01_demo", Path("solutions/01_demo.ipynb"), key={},
+    ...                       questions=(Question("q01_1", 2, "How many?", "n", "n = 3 + variant"),
+    ...                                  Question("q01_2", 1, "Which?", "pick", "pick = 'a'")))
+    >>> reference
+    Reference('01_demo', 2 questions: q01_1, q01_2)
+    >>> reference.max_points
+    3
     """
 
     exercise: str
@@ -206,7 +216,14 @@ def _read_notebook_json(path: Path) -> dict:
 
 @dataclass(frozen=True)
 class RosterEntry:
-    """One roster line: who, which exercise, which data variant, which assigned file."""
+    """One roster line: who, which exercise, which data variant, which assigned file.
+
+    :func:`read_roster` returns one per line of the roster ``lifecycle assign`` wrote:
+
+    >>> entry = RosterEntry("ada", "07_active_returning_at_risk", 3, "ada/07_active_returning_at_risk.ipynb")
+    >>> entry.variant
+    3
+    """
 
     student: str
     exercise: str
@@ -630,7 +647,19 @@ def _judge(question, exp_message: dict, exp_last: dict, got: dict | None, result
 # ----------------------------------------------------------------------------- writing
 
 class Gradebook:
-    """The rows written to ``gradebook.csv`` and where the files went."""
+    """The rows written to ``gradebook.csv`` and where the files went.
+
+    :func:`grade` returns one; ``totals()`` adds up each student's points:
+
+    >>> rows = [{"student": "ada", "exercise": "01_demo", "question": "q01_1", "points": 2.0, "max_points": 2.0},
+    ...         {"student": "ada", "exercise": "01_demo", "question": "q01_2", "points": 0.0, "max_points": 1.0},
+    ...         {"student": "bo", "exercise": "01_demo", "question": "q01_1", "points": 2.0, "max_points": 2.0}]
+    >>> book = Gradebook(rows, Path("graded/gradebook.csv"), feedback={})
+    >>> book
+    Gradebook(2 students, 3 rows) -> graded/gradebook.csv
+    >>> book.totals()
+    {'ada': (2.0, 3.0), 'bo': (2.0, 2.0)}
+    """
 
     def __init__(self, rows: list[dict], path: Path, feedback: dict[str, Path]):
         self.rows = rows

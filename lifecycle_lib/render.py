@@ -36,7 +36,13 @@ class RenderError(Exception):
 
 @dataclass
 class RenderedLesson:
-    """One lesson of the rendered site."""
+    """One lesson of the rendered site.
+
+    :func:`render_course` returns one per lesson, in course order:
+
+    >>> RenderedLesson("03_reach", "03 · Reach", Path("_site/03_reach.html"), seconds=6.4)
+    RenderedLesson(03_reach: '03 · Reach' -> 03_reach.html, 6.4 s)
+    """
 
     name: str
     title: str

@@ -796,7 +796,13 @@ LAYOUT_NAMES = {
 
 @dataclass
 class Finding:
-    """One data-quality finding: what was found, how many rows, and what was done about it."""
+    """One data-quality finding: what was found, how many rows, and what was done about it.
+
+    :func:`read_orders` lists them in :attr:`OrdersFile.findings`; printed, one reads as a sentence:
+
+    >>> print(Finding("exact duplicate lines", 2, "kept the first copy, dropped the others", [5, 9]))
+    exact duplicate lines: 2 row(s) (e.g. rows 5, 9) -> kept the first copy, dropped the others
+    """
 
     issue: str
     rows: int
@@ -829,6 +835,23 @@ class OrdersFile:
         What was found and done; :attr:`quality` is the same as a DataFrame.
     as_of : Timestamp
         The date the analysis looks from.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "orders.csv")
+    >>> _ = open(path, "w").write("client;date;total\\nann;2024-01-05;10,50\\nbob;2024-02-01;20\\n"
+    ...                           "ann;2024-03-01;12\\nbob;2024-02-01;20\\n")
+    >>> shop = read_orders(path)
+    >>> shop
+    OrdersFile('orders.csv', layout='a customer / date / amount table')
+      4 rows read -> 3 purchase lines, 3 orders, 2 customers
+      orders from 2024-01-05 to 2024-03-01, as of 2024-03-02
+      columns used: customer_id <- 'client', order_date <- 'date', amount <- 'total'
+      data quality (1 finding(s)):
+        - exact duplicate lines: 1 row(s) (e.g. rows 5) -> kept the first copy, dropped the others
+    >>> shop.orders["amount"].tolist()
+    [10.5, 20.0, 12.0]
     """
 
     file: str

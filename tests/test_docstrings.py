@@ -1,0 +1,98 @@
+"""Every public function and class of lifecycle_lib shows, in its own docstring, how to call it.
+
+Public means: listed in the ``__all__`` of a module whose name does not start with ``_``. Exception
+classes are exempt (their message is their documentation); constants are data, not calls. Whether
+the examples pass is checked by ``pytest --doctest-modules lifecycle_lib``; this test makes sure
+there is one to run, and names each function or class that has none.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+
+import pytest
+
+import lifecycle_lib
+from lifecycle_lib.checks import Expected
+
+
+def _public_modules() -> list[str]:
+    return sorted(
+        f"lifecycle_lib.{info.name}"
+        for info in pkgutil.iter_modules(lifecycle_lib.__path__)
+        if not info.name.startswith("_")
+    )
+
+
+def _callables(module) -> list[tuple[str, object]]:
+    """The functions and non-exception classes a module exports."""
+    found = []
+    for name in getattr(module, "__all__", ()):
+        obj = getattr(module, name)
+        if inspect.isclass(obj):
+            if issubclass(obj, BaseException):
+                continue
+        elif not inspect.isfunction(obj):
+            continue
+        found.append((name, obj))
+    return found
+
+
+MODULES = _public_modules()
+PUBLIC = [
+    (module_name, name, obj)
+    for module_name in MODULES
+    for name, obj in _callables(importlib.import_module(module_name))
+]
+
+
+def _has_example(obj) -> bool:
+    # The object's own docstring only: a class without one must not borrow its base class's.
+    doc = obj.__dict__.get("__doc__") if inspect.isclass(obj) else obj.__doc__
+    return isinstance(doc, str) and ">>>" in doc
+
+
+def test_the_package_has_public_modules_and_names():
+    assert "lifecycle_lib.checks" in MODULES and "lifecycle_lib._sandbox" not in MODULES
+    assert len(PUBLIC) > 50
+
+
+@pytest.mark.parametrize("module_name", MODULES)
+def test_every_public_module_lists_its_names(module_name):
+    module = importlib.import_module(module_name)
+    names = getattr(module, "__all__", None)
+    assert names, f"{module_name} has no __all__: list its public names explicitly"
+    missing = [name for name in names if not hasattr(module, name)]
+    assert not missing, f"{module_name}.__all__ names what the module does not define: {missing}"
+
+
+@pytest.mark.parametrize(
+    "module_name, name, obj", PUBLIC, ids=[f"{m.removeprefix('lifecycle_lib.')}.{n}" for m, n, _ in PUBLIC]
+)
+def test_every_public_function_and_class_has_an_example(module_name, name, obj):
+    kind = "class" if inspect.isclass(obj) else "function"
+    assert _has_example(obj), (
+        f"{module_name}.{name}: this public {kind} has no '>>>' example in its docstring; "
+        f"add a short one that runs in under a second (it runs with pytest --doctest-modules)"
+    )
+
+
+def test_the_check_catches_a_missing_example():
+    def documented():
+        """Adds nothing.
+
+        >>> documented()
+        """
+
+    def undocumented():
+        """Adds nothing, and does not show how."""
+
+    class Borrowing(Expected):
+        pass
+
+    assert _has_example(documented)
+    assert not _has_example(undocumented)
+    assert _has_example(Expected)
+    assert not _has_example(Borrowing)
