@@ -48,8 +48,8 @@ def _NO_COLUMN(n):
 
 
 def _reached(events, orders, steps) -> pd.DataFrame:
-    """One column per step: whether each contact reached it in order; rows are the contacts who
-    reached the first step (in order of first appearance in events, then orders)."""
+    """One column per step: whether each contact reached it in order (one column per distinct step
+    name, the last occurrence winning); rows are the contacts who reached a step."""
     ev = label_codes(events["event"])
     page = label_codes(events["page"], fill="") if "page" in events.columns else None
     needs_orders = "purchase" in steps
@@ -81,7 +81,8 @@ def _reached(events, orders, steps) -> pd.DataFrame:
         out[step] = first != _NEVER
     hit = pd.DataFrame(out)
     hit.index = ids.index
-    return hit[hit[steps[0]].to_numpy()]
+    # contacts who reached any step (those who reached the first step, unless a step name repeats)
+    return hit[hit.to_numpy().any(axis=1)]
 
 
 def funnel(events: pd.DataFrame, orders: pd.DataFrame | None = None, steps=DEFAULT_STEPS, by=None) -> pd.DataFrame:

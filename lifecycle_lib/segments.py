@@ -276,6 +276,25 @@ def _engagement(events: pd.DataFrame | None, rows, ev_codes, ev_t, first_order, 
     return pd.DataFrame(feats)
 
 
+def _order_features(orders: pd.DataFrame, od: np.ndarray, o_keep: np.ndarray, o_codes: np.ndarray, n: int):
+    """Per contact code: orders (distinct order ids), distinct purchase days, first and last order (NaT if none).
+
+    ``od`` are the order dates as datetime64[ns], ``o_keep`` the rows before as_of, ``o_codes`` the
+    contact codes of those rows.
+    """
+    o_t = od[o_keep]
+    if "order_id" in orders.columns:
+        n_orders = _distinct_count(o_codes, _ids_codes(orders["order_id"])[o_keep], n)
+    else:
+        n_orders = np.bincount(o_codes, minlength=n)
+    n_days = _distinct_count(o_codes, o_t.astype("datetime64[D]").view(np.int64), n)
+    nat = np.datetime64("NaT", "ns")
+    first_order = _group_min(o_codes, o_t, n, np.datetime64("2262-01-01", "ns"))
+    last_order = _group_max(o_codes, o_t, n, np.datetime64("1678-01-01", "ns"))
+    buyer = n_orders > 0
+    return n_orders, n_days, np.where(buyer, first_order, nat), np.where(buyer, last_order, nat)
+
+
 def _lookalike(engagement: pd.DataFrame, is_buyer: np.ndarray) -> np.ndarray:
     """Mean mid-rank percentile of each contact's engagement among buyers' pre-purchase engagement."""
     n = len(engagement)
@@ -412,18 +431,9 @@ def relationship_stages(
 
     # ---- orders ----
     o_codes = ids.given[1]
-    o_t = od[o_keep]
-    if "order_id" in orders.columns:
-        n_orders = _distinct_count(o_codes, _ids_codes(orders["order_id"])[o_keep], n)
-    else:
-        n_orders = np.bincount(o_codes, minlength=n)
-    n_days = _distinct_count(o_codes, o_t.astype("datetime64[D]").view(np.int64), n)
+    n_orders, n_days, first_order, last_order = _order_features(orders, od, o_keep, o_codes, n)
     nat = np.datetime64("NaT", "ns")
-    first_order = _group_min(o_codes, o_t, n, np.datetime64("2262-01-01", "ns"))
-    last_order = _group_max(o_codes, o_t, n, np.datetime64("1678-01-01", "ns"))
     buyer = n_orders > 0
-    first_order = np.where(buyer, first_order, nat)
-    last_order = np.where(buyer, last_order, nat)
     days_since_first = (as_of64 - first_order) / _DAY
     days_since_last = (as_of64 - last_order) / _DAY
     usual_gap = np.where(n_days >= 2, (last_order - first_order) / _DAY / np.maximum(n_days - 1, 1), np.nan)

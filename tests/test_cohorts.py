@@ -52,3 +52,22 @@ def test_other_column_names_and_errors():
         cohorts.retention_matrix(bad, customer_id_col="cust", datetime_col="when")
     with pytest.raises(DataError, match="amount"):
         cohorts.revenue_matrix(orders, customer_id_col="cust", datetime_col="when")
+
+
+@pytest.mark.parametrize("period", ["M", "W", "D"])
+def test_retention_matches_a_plain_groupby(period):
+    """Monthly cells come from a grid, daily ones from hashing: both must equal the groupby definition."""
+    orders = datasets.simulate(seed=6, size="tiny")["orders"]
+    r = cohorts.retention_matrix(orders, period=period)
+    p = orders["order_date"].dt.to_period(period)
+    cohort = p.groupby(orders["contact_id"]).transform("min")
+    k = (p.array.asi8 - cohort.array.asi8)
+    cells = pd.DataFrame({"c": orders["contact_id"], "cohort": cohort, "k": k}).drop_duplicates()
+    counts = cells.groupby(["cohort", "k"]).size().unstack(fill_value=0)
+    sizes = cells.drop_duplicates("c").groupby("cohort").size()
+    expected = counts.div(sizes, axis=0)
+    got = r.loc[expected.index, expected.columns]
+    observed = got.notna().to_numpy()
+    np.testing.assert_allclose(got.to_numpy()[observed], expected.to_numpy()[observed])
+    # cells without any order inside the observed range are 0, not missing
+    assert (r.fillna(0).to_numpy() >= 0).all() and r.notna().to_numpy().sum() >= observed.sum()

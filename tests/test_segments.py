@@ -209,3 +209,22 @@ def test_score_rules_counts():
     assert score.accuracy == 0.5
     assert score.confusion.loc["loyal", "impulse"] == 1
     np.testing.assert_allclose(score.per_type.loc["impulse", ["precision", "recall"]].to_numpy(float), [0.5, 0.5])
+
+
+def _as_objects(tables):
+    """The same tables with every text and categorical column as plain Python objects (as from a CSV)."""
+    out = {}
+    for name, frame in tables.items():
+        kinds = {c: object for c in frame.columns if isinstance(frame[c].dtype, (pd.StringDtype, pd.CategoricalDtype))}
+        out[name] = frame.astype(kinds)
+    return out
+
+
+def test_results_do_not_depend_on_column_types(tiny):
+    """Arrow ids and categoricals take faster paths; plain object columns must give the same frames."""
+    tables = {k: tiny[k] for k in TABLES}
+    plain = _as_objects(tables)
+    for kwargs in ({}, {"as_of": "2025-06-15"}):
+        pd.testing.assert_frame_equal(segments.relationship_stages(**tables, **kwargs),
+                                      segments.relationship_stages(**plain, **kwargs))
+    pd.testing.assert_frame_equal(segments.behaviour_types(tiny), segments.behaviour_types(_as_objects(dict(tiny))))
