@@ -133,14 +133,22 @@ def retention_matrix(orders: pd.DataFrame, customer_id_col: str = "contact_id", 
     else:  # many short periods: hash the pairs instead of a grid
         customer, ks = np.divmod(pd.unique(key), width)
     per_customer = np.zeros(n_customers, dtype=np.int64)
-    per_customer[codes] = cohort
-    cohorts_present, row = np.unique(per_customer[customer], return_inverse=True)
-    counts = np.bincount(row.reshape(-1) * width + ks, minlength=len(cohorts_present) * width)
-    counts = pd.DataFrame(counts.reshape(len(cohorts_present), width),
-                          index=pd.Index(_label(cohorts_present, period), name="cohort"),
+    per_customer[codes] = cohort - lo
+    # cohorts are the periods lo..last that have a first order; rows of the grid are the ones present
+    if width <= len(key) + (1 << 16):
+        sizes = np.bincount(per_customer, minlength=width)
+        rows = np.flatnonzero(sizes)
+        sizes = sizes[rows]
+        row_of = np.full(width, -1, dtype=np.int64)
+        row_of[rows] = np.arange(len(rows))
+        row_of = row_of[per_customer]
+    else:
+        rows, row_of, sizes = np.unique(per_customer, return_inverse=True, return_counts=True)
+    grid = np.bincount(row_of.reshape(-1)[customer] * width + ks, minlength=len(rows) * width)
+    grid = grid.reshape(len(rows), width)
+    counts = pd.DataFrame(grid, index=pd.Index(_label(rows + lo, period), name="cohort"),
                           columns=pd.Index(np.arange(width), name="period"))
     counts = _mask_future(counts, last)
-    sizes = np.bincount(np.searchsorted(cohorts_present, per_customer), minlength=len(cohorts_present))
     return counts.div(sizes, axis=0)
 
 
