@@ -136,6 +136,13 @@ class IdCodes:
     (named ``name``, in order of first appearance, as ``pd.factorize`` gives them) and ``self.n``
     their number. Ids of other tables are looked up with :meth:`codes` (-1 for an id not in the index).
     With ``labels=False`` the index is not built (for codes that only need to tell ids apart).
+
+    >>> ids = IdCodes(pd.Series(["S-02", "S-01", "S-02"], dtype="string[pyarrow]"),
+    ...               pd.Series(["S-07", "S-01"], dtype="string[pyarrow]"))
+    >>> list(ids.index), [c.tolist() for c in ids.given]
+    (['S-02', 'S-01', 'S-07'], [[0, 1, 0], [2, 1]])
+    >>> ids.codes(pd.Series(["S-07", "S-99"], dtype="string[pyarrow]")).tolist()
+    [2, -1]
     """
 
     def __init__(self, *id_columns, name: str | None = "contact_id", labels: bool = True):

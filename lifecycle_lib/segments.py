@@ -989,6 +989,18 @@ class RuleScore:
         Share of contacts whose predicted type is the true one.
     chance : float
         Accuracy of always guessing the most common true type, for comparison.
+
+    Usually made by :func:`score_rules`; built directly from a confusion matrix:
+
+    >>> confusion = pd.DataFrame([[3, 1], [0, 4]], index=["loyal", "impulse"], columns=["loyal", "impulse"])
+    >>> score = RuleScore(confusion)
+    >>> score.accuracy, score.chance
+    (0.875, 0.5)
+    >>> print(score)
+    RuleScore: 8 contacts, accuracy 87.5% (always guessing the commonest type: 50.0%)
+            precision recall  support
+    loyal        100%    75%        4
+    impulse       80%   100%        4
     """
 
     def __init__(self, confusion: pd.DataFrame):
