@@ -12,8 +12,10 @@ ROOT_FLAG := $(shell [ "$$(id -u)" = "0" ] && echo --allow-root)
 BROWSER_FLAG := $(if $(NO_BROWSER),--no-browser,)
 
 WIDGETS := $(VENV)/share/lifecycle-widgets
-# The widget manager that makes widgets in the rendered HTML work offline (ipywidgets 8 pairs with html-manager 1.x).
-WIDGET_PACKAGES := @jupyter-widgets/html-manager@1.0.15 requirejs@2.3.8
+# What the rendered HTML loads from the site itself instead of a CDN, so it works offline: the widget
+# manager (ipywidgets 8 pairs with html-manager 1.x) with require.js, and MathJax 2.7 for formulas
+# (nbconvert's lab template configures MathJax 2: MathJax.js?config=TeX-AMS_CHTML-full,Safe).
+WIDGET_PACKAGES := @jupyter-widgets/html-manager@1.0.15 requirejs@2.3.8 mathjax@2.7.9
 
 .PHONY: course setup test system-deps lab-settings widget-assets clean
 
@@ -36,16 +38,18 @@ lab-settings: $(STAMP)
 	@mkdir -p $(VENV)/share/jupyter/lab/settings
 	@cp lifecycle_lib/assets/lab-overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 
-# Installed once from npm; without npm the rendered course shows every widget's static view instead.
-widget-assets: $(WIDGETS)/.installed
-
-$(WIDGETS)/.installed: | $(STAMP)
-	@if command -v npm >/dev/null 2>&1; then \
+# Installed from npm in one command (a later --no-save install would prune the earlier packages), and
+# again only when the list changes: the stamp holds the list installed. Without npm the rendered
+# course shows every widget's static view and loads MathJax from its CDN.
+widget-assets: | $(STAMP)
+	@if [ "$$(cat $(WIDGETS)/.installed 2>/dev/null)" = "$(WIDGET_PACKAGES)" ]; then \
+	    :; \
+	elif command -v npm >/dev/null 2>&1; then \
 	    mkdir -p $(WIDGETS) && \
 	    npm install --prefix $(WIDGETS) --no-audit --no-fund --no-save --silent $(WIDGET_PACKAGES) && \
-	    touch $@; \
+	    echo "$(WIDGET_PACKAGES)" > $(WIDGETS)/.installed; \
 	else \
-	    echo "npm not found: rendered lessons will show widgets as their static views only."; \
+	    echo "npm not found: rendered lessons will show widgets as their static views only and load MathJax from a CDN."; \
 	fi
 
 system-deps:  ## Debian's chromium (browser tests) and bubblewrap (grader sandbox), where we may install them

@@ -6,10 +6,12 @@
     lifecycle render --out _site --lessons 0 3   # lessons 00 and 03 only
 
 Each lesson runs with papermill in a fresh kernel, several at once, then becomes an HTML page with
-its plots embedded as images. Widgets stay interactive offline when the widget manager was installed
-by ``make setup`` (into ``<venv>/share/lifecycle-widgets``): it is copied into the site. Without it,
-pages show the static view that precedes every widget. A lesson that fails stops the render with
-an error naming the lesson and the failing cell.
+its plots embedded as images. Widgets stay interactive and formulas are typeset offline when the
+widget manager and MathJax were installed by ``make setup`` (into ``<venv>/share/lifecycle-widgets``):
+both are copied into the site and referenced by relative URLs, so the pages work opened from disk.
+Without the widget manager, pages show the static view that precedes every widget; without MathJax,
+they load it from nbconvert's default CDN. A lesson that fails stops the render with an error naming
+the lesson and the failing cell.
 """
 
 from __future__ import annotations
@@ -23,11 +25,29 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["RenderError", "RenderedLesson", "widget_assets", "select_lessons", "render_course"]
+__all__ = ["RenderError", "RenderedLesson", "widget_assets", "mathjax_assets", "select_lessons", "render_course"]
 
 LESSON_NAME = re.compile(r"^(\d\d)_[a-z0-9_]+\.ipynb$")
 WIDGET_FOLDER = "lifecycle-widgets"
 _STATIC = "_static/widgets"
+_MATHJAX = "_static/mathjax"
+# The configuration nbconvert's own default URL asks for (nbconvert's templates configure MathJax 2).
+_MATHJAX_CONFIG = "TeX-AMS_CHTML-full,Safe"
+# What that configuration loads with CommonHTML output, plus the extensions its menu offers (zoom,
+# accessibility): about 6 MB. The rest of the package (other outputs and their fonts, unminified
+# sources, translations, 67 MB) stays out of the site.
+_MATHJAX_PARTS = (
+    "MathJax.js",
+    "LICENSE",
+    f"config/{_MATHJAX_CONFIG.split(',')[0]}.js",
+    "config/Safe.js",
+    "extensions",
+    "jax/input",
+    "jax/element",
+    "jax/output/CommonHTML",
+    "fonts/HTML-CSS/TeX/woff",
+    "fonts/HTML-CSS/TeX/otf",
+)
 
 
 class RenderError(Exception):
@@ -66,6 +86,20 @@ def widget_assets(prefix=None) -> dict[str, Path] | None:
     require = base / "requirejs" / "require.js"
     if (manager / "embed-amd.js").is_file() and require.is_file():
         return {"manager": manager, "require": require}
+    return None
+
+
+def mathjax_assets(prefix=None) -> Path | None:
+    """The folder of the locally installed MathJax 2, or None when it is not installed.
+
+    ``prefix`` is the environment (default: the running Python's ``sys.prefix``).
+
+    >>> mathjax_assets("/nonexistent") is None
+    True
+    """
+    root = Path(prefix or sys.prefix) / "share" / WIDGET_FOLDER / "node_modules" / "mathjax"
+    if (root / "MathJax.js").is_file() and (root / "jax" / "output" / "CommonHTML").is_dir():
+        return root
     return None
 
 
@@ -140,7 +174,8 @@ def _link_fixes(site_names: set[str]):
     return fix
 
 
-def _execute_and_convert(path: Path, out: Path, site_names: set[str], widgets: bool, timeout: float):
+def _execute_and_convert(path: Path, out: Path, site_names: set[str], widgets: bool, timeout: float,
+                         mathjax: bool = False):
     # ``timeout`` bounds each cell. Now and then a cell showing a widget never receives its
     # execute_reply from the kernel (an intermittent client-side race, seen with nbclient and
     # ipywidgets); the timeout turns that hang into a failure the caller retries once.
@@ -173,6 +208,8 @@ def _execute_and_convert(path: Path, out: Path, site_names: set[str], widgets: b
     exporter = HTMLExporter(template_name="lab", embed_images=True)
     exporter.require_js_url = f"{_STATIC}/require.js"
     exporter.widget_renderer_url = f"{_STATIC}/embed-amd.js"
+    if mathjax:
+        exporter.mathjax_url = f"{_MATHJAX}/MathJax.js?config={_MATHJAX_CONFIG}"
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": path.stem}})
     body = re.sub(r'href="([^"]+)"', _link_fixes(site_names), body)
     target = out / f"{path.stem}.html"
@@ -180,10 +217,10 @@ def _execute_and_convert(path: Path, out: Path, site_names: set[str], widgets: b
     return time.perf_counter() - started, None, False
 
 
-def _worker(send, path, out, site_names, widgets, timeout):
+def _worker(send, path, out, site_names, widgets, timeout, mathjax=False):
     os.setpgrp()  # the lesson's kernel joins this process group, so a stuck lesson is stopped whole
     try:
-        result = _execute_and_convert(path, out, site_names, widgets, timeout)
+        result = _execute_and_convert(path, out, site_names, widgets, timeout, mathjax)
     except Exception as exc:  # a conversion problem, reported like an execution failure
         result = (None, _failure(path.name, exc), False)
     send.send(result)
@@ -207,6 +244,17 @@ def _copy_widget_assets(assets: dict[str, Path], out: Path) -> None:
         if item.name == "embed-amd.js" or item.suffix in {".woff", ".woff2", ".ttf", ".eot", ".svg"}:
             shutil.copy2(item, static / item.name)
     shutil.copy2(assets["require"], static / "require.js")
+
+
+def _copy_mathjax(root: Path, out: Path) -> None:
+    target = out / _MATHJAX
+    for part in _MATHJAX_PARTS:
+        source = root / part
+        if source.is_dir():
+            shutil.copytree(source, target / part, dirs_exist_ok=True)
+        elif source.is_file():
+            (target / part).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / part)
 
 
 def _index_page(lessons: list[RenderedLesson]) -> str:
@@ -273,6 +321,15 @@ def render_course(out, lessons=None, workers=None, source="notebooks", timeout: 
             " widgets will show their static views only.",
             file=sys.stderr,
         )
+    mathjax = mathjax_assets()
+    if mathjax:
+        _copy_mathjax(mathjax, out)
+    else:
+        print(
+            "lifecycle render: MathJax is not installed (run `make setup` with npm available);"
+            " pages will load it from a CDN to typeset formulas.",
+            file=sys.stderr,
+        )
 
     # Import the notebook stack once here; forked workers inherit it instead of paying seconds each.
     import nbconvert  # noqa: F401
@@ -297,7 +354,8 @@ def render_course(out, lessons=None, workers=None, source="notebooks", timeout: 
                 path = waiting.pop(0)
                 receive, send = context.Pipe(duplex=False)
                 process = context.Process(
-                    target=_worker, args=(send, path, out, site_names, bool(assets), timeout), daemon=True
+                    target=_worker, args=(send, path, out, site_names, bool(assets), timeout, bool(mathjax)),
+                    daemon=True,
                 )
                 process.start()
                 send.close()

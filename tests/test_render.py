@@ -22,6 +22,10 @@ fig, ax = plt.subplots(figsize=(3, 2))
 ax.bar(["new", "active", "lapsed"], [3, 5, 2])
 plt.show()"""
 
+FORMULA = r"""The value of a customer over the years to come:
+
+$$\mathrm{CLV} = \sum_{t=1}^{T} \frac{m \, r^{t}}{(1 + d)^{t}}$$"""
+
 WIDGET = """import ipywidgets as widgets
 explorer = widgets.interactive(lambda days: print(f"window: {days} days"),
                                days=widgets.IntSlider(value=30, min=10, max=90, step=10))
@@ -43,7 +47,7 @@ def small_course(root):
         root,
         {
             "00_start_here.ipynb": lesson_cells("00", "Start here", [("code", "print('ready')")], exercise=False),
-            "01_plots.ipynb": lesson_cells("01", "Plots", [("code", PLOT)]),
+            "01_plots.ipynb": lesson_cells("01", "Plots", [("markdown", FORMULA), ("code", PLOT)]),
             "02_widgets.ipynb": lesson_cells("02", "Widgets", [("code", WIDGET)]),
         },
     )
@@ -97,6 +101,23 @@ def test_widgets_load_from_the_site_not_a_cdn(site):
     assert "cdn.jsdelivr" not in page and "require.min.js" not in page
 
 
+def test_formulas_load_mathjax_from_the_site_not_a_cdn(site):
+    out, _ = site
+    page = (out / "01_plots.html").read_text(encoding="utf-8")
+    assert "\\mathrm{CLV}" in page  # the TeX stays in the page for MathJax to typeset
+    if render.mathjax_assets() is None:
+        pytest.skip("MathJax is not installed here (make setup installs it with npm)")
+    scripts = re.findall(r'<script[^>]+src="([^"]*MathJax[^"]*)"', page, flags=re.IGNORECASE)
+    assert scripts == ["_static/mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe"]
+    assert not re.search(r"https?://[^\s\"']*mathjax", page, flags=re.IGNORECASE)
+    static = out / "_static/mathjax"
+    for part in ("MathJax.js", "config/TeX-AMS_CHTML-full.js", "config/Safe.js", "extensions/Safe.js",
+                 "jax/output/CommonHTML/fonts/TeX/fontdata.js", "fonts/HTML-CSS/TeX/woff/MathJax_Main-Regular.woff"):
+        assert (static / part).is_file(), part
+    # only what CommonHTML output needs: not the SVG output, other fonts or the unminified sources
+    assert not (static / "jax/output/SVG").exists() and not (static / "unpacked").exists()
+
+
 def test_a_failing_lesson_names_the_lesson_and_cell(tmp_path):
     failing = lesson_cells("01", "Broken", [("code", "x = 1"), ("code", "ratio = 1 / 0\nprint(ratio)")])
     folder = write_course(
@@ -124,13 +145,18 @@ def test_the_command_exits_non_zero_on_a_failing_lesson(tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def test_without_the_widget_manager_pages_still_render(tmp_path, monkeypatch, capsys):
-    folder = write_course(tmp_path, {"02_widgets.ipynb": lesson_cells("02", "Widgets", [("code", WIDGET)])})
+def test_without_the_npm_assets_pages_still_render(tmp_path, monkeypatch, capsys):
+    lesson = lesson_cells("02", "Widgets", [("markdown", FORMULA), ("code", WIDGET)])
+    folder = write_course(tmp_path, {"02_widgets.ipynb": lesson})
     monkeypatch.setattr(render, "widget_assets", lambda prefix=None: None)
+    monkeypatch.setattr(render, "mathjax_assets", lambda prefix=None: None)
     render.render_course(tmp_path / "site", source=folder, workers=1)
-    assert "static views only" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "static views only" in err and "MathJax is not installed" in err
     page = (tmp_path / "site" / "02_widgets.html").read_text(encoding="utf-8")
     assert "embed-amd.js" not in page
+    # formulas still typeset when the page is opened online: nbconvert's own MathJax URL stays
+    assert "_static/mathjax" not in page and re.search(r'<script src="https://[^"]+/mathjax/', page, flags=re.I)
     assert not (tmp_path / "site" / "_static").exists()
 
 
