@@ -63,6 +63,13 @@ def _html(nb, title: str) -> str:
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
     nb.metadata.pop("widgets", None)
+    # The report is the lesson without its teaching frame: no navigation, goals, questionnaire or exercise link.
+    from lifecycle_lib.navigation import is_navigation_cell
+
+    nb.cells = [
+        cell for cell in nb.cells
+        if not is_navigation_cell(cell) and "lesson-only" not in cell.get("metadata", {}).get("tags", [])
+    ]
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
     # Self-contained: nothing is loaded from the network (the report has no widgets and no LaTeX).
     body = re.sub(r'<script[^>]*\bsrc="https?://[^"]*"[^>]*>\s*</script>', "", body)

@@ -82,7 +82,9 @@ def test_exports_produce_a_self_contained_report(fixture, layout, quality, tmp_p
     text = _text(html)
     assert layout in text
     assert "7. Data quality" in text and quality in text
-    assert "What to do next" in text and "Questionnaire" in text
+    assert "What to do next" in text and "Summary" in text
+    # the lesson's teaching frame is left out of a report
+    assert "Questionnaire" not in text and "Learning goals" not in text and "Contents" not in text
     assert html.count("data:image/png;base64") >= 2  # plots embedded
     assert not re.search(r'<script[^>]+src="https?://', html)  # nothing fetched from the network
     assert "read_orders(" not in text and "import pandas" not in text  # no code cells
