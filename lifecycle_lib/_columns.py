@@ -69,7 +69,8 @@ class _Keys:
         size = 1
         for r in self.radix:
             size *= int(r)
-        limit = max(_DENSE_LIMIT if dense_limit is None else dense_limit, _DENSE_PER_ROW * sum(len(m) for m in matrices))
+        rows = sum(len(m) for m in matrices)
+        limit = max(_DENSE_LIMIT if dense_limit is None else dense_limit, _DENSE_PER_ROW * rows)
         self.dense = size <= limit
         self.size = size
 

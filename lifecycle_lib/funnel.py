@@ -42,7 +42,7 @@ _NAT = np.iinfo(np.int64).min
 _NEVER = np.iinfo(np.int64).max
 
 
-def _NO_COLUMN(n):
+def _no_column(n):
     """Codes and labels of an absent text column: every row empty."""
     return np.full(n, -1), np.array([""], dtype=object)
 
@@ -178,7 +178,7 @@ def micro_conversions(events: pd.DataFrame, as_of=None) -> pd.DataFrame:
     """
     _require(events, ["contact_id", "timestamp", "event"], "events")
     ev = label_codes(events["event"])
-    page = label_codes(events["page"], fill="") if "page" in events.columns else _NO_COLUMN(len(events))
+    page = label_codes(events["page"], fill="") if "page" in events.columns else _no_column(len(events))
     ids = IdCodes(events["contact_id"])
     codes, n = ids.given[0], ids.n
 
