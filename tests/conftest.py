@@ -102,3 +102,22 @@ def find_chromium() -> str | None:
         if candidate and Path(candidate).exists():
             return candidate
     return None
+
+
+@pytest.fixture(scope="session")
+def real_course(tmp_path_factory):
+    """The repository's own lessons rendered once per run: ``(site folder, lesson paths, rendered lessons)``.
+
+    Takes whatever lessons ``notebooks/`` holds at the start of the run; a lesson that fails to
+    render fails every test using this fixture with the lesson and cell named.
+    """
+    from lifecycle_lib import render
+
+    source = ROOT / "notebooks"
+    paths = render.select_lessons(source)
+    out = tmp_path_factory.mktemp("real-site")
+    try:
+        rendered = render.render_course(out, source=source)
+    except render.RenderError as exc:
+        pytest.fail(f"the course's own lessons do not render:\n{exc}", pytrace=False)
+    return out, paths, rendered

@@ -1,8 +1,10 @@
-"""The course as a person meets it, in headless chromium: JupyterLab with a live widget, the rendered
-site with its images, links and offline widgets, and ``make course`` serving lesson 00.
+"""The course as a person meets it, in headless chromium: a real lesson in JupyterLab with its
+slider, the real lessons rendered as a site with their images, links and offline widgets, and
+``make course`` serving lesson 00.
 
 Skipped with a message when there is no chromium (tests/install_system_deps.sh installs Debian's).
-Every wait is bounded; screenshots go to test-output/.
+Every wait is bounded; screenshots go to test-output/. JupyterLab works on a copy of notebooks/, so
+saving never touches the committed lessons.
 """
 
 from __future__ import annotations
@@ -21,16 +23,15 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from lifecycle_lib import render
-from lifecycle_lib.hygiene import write_notebook
-from lifecycle_lib.navigation import add_navigation
+from lifecycle_lib import render, widgets
 
-from conftest import ROOT, find_chromium, lesson_cells, new_notebook
+from conftest import ROOT, find_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -46,14 +47,10 @@ CHROMIUM_FLAGS = [
 ]
 SCREENSHOTS = ROOT / "test-output"
 
-WIDGET_LESSON = """import pandas as pd
-from lifecycle_lib import plots, widgets
-counts = lambda new_days: pd.Series({"new": new_days, "active": 40, "lapsed": 100 - new_days})
-widgets.explorer(counts, {"new_days": (30, 10, 90, 10)}, plots.stage_bar, title="Stages")"""
-
-PLOT_LESSON = """import pandas as pd
-from lifecycle_lib import plots
-plots.bar(pd.Series({"email": 40, "ads": 25, "referral": 10}), title="Customers by channel")"""
+# The lesson whose explorer both tests move: relationship stages, with a slider for "new" (in days).
+SLIDER_LESSON = "07_active_returning_at_risk"
+SLIDER_DEFAULT = widgets.SEGMENT_CONTROLS["new_days"][0]
+TRACEBACK_OUTPUTS = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
 
 
 def free_port() -> int:
@@ -111,6 +108,21 @@ def ensure_lab_settings() -> None:
         shutil.copyfile(source, target)
 
 
+def api(base: str, path: str, auth: dict, method: str = "GET"):
+    request = urllib.request.Request(f"{base}{path}", headers=auth, method=method)
+    with urllib.request.urlopen(request, timeout=10) as response:
+        body = response.read()
+    return json.loads(body) if body else None
+
+
+def shut_down_sessions(base: str, auth: dict) -> int:
+    """Delete every session (and so its kernel) through the REST API; return how many there were."""
+    sessions = api(base, "/api/sessions", auth)
+    for session in sessions:
+        api(base, f"/api/sessions/{session['id']}", auth, method="DELETE")
+    return len(sessions)
+
+
 @contextlib.contextmanager
 def jupyter_lab(root: Path):
     ensure_lab_settings()
@@ -130,13 +142,9 @@ def jupyter_lab(root: Path):
         assert server.poll() is None, (root / "lab.log").read_text()
         yield base, token, auth
     finally:
-        # Kernels outlive the page: shut every session down through the REST API, then the server.
+        # Kernels outlive the page: a test that stopped early still leaves no kernel behind.
         with contextlib.suppress(OSError, ValueError):
-            request = urllib.request.Request(f"{base}/api/sessions", headers=auth)
-            with urllib.request.urlopen(request, timeout=5) as response:
-                for session in json.load(response):
-                    delete = urllib.request.Request(f"{base}/api/sessions/{session['id']}", headers=auth, method="DELETE")
-                    urllib.request.urlopen(delete, timeout=10).close()
+            shut_down_sessions(base, auth)
         with contextlib.suppress(ProcessLookupError):
             os.killpg(server.pid, signal.SIGTERM)
         try:
@@ -147,80 +155,174 @@ def jupyter_lab(root: Path):
         log.close()
 
 
-def test_a_slider_in_jupyterlab_redraws_its_figure(tmp_path, page):
-    write_notebook(new_notebook(lesson_cells("02", "Widgets", [("code", WIDGET_LESSON)])), tmp_path / "02_widgets.ipynb")
+# Prompts of every code cell and the tracebacks shown; JupyterLab keeps all cells in the DOM
+# (windowing mode "contentVisibility", its default), so this sees the whole notebook.
+NOTEBOOK_STATE = """() => ({
+    prompts: [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputArea-prompt')]
+        .map(prompt => prompt.textContent.trim()),
+    tracebacks: [...document.querySelectorAll('.jp-Notebook %s')]
+        .map(output => output.textContent).filter(text => text.includes('Traceback')),
+})""" % TRACEBACK_OUTPUTS
+EXECUTED = re.compile(r"^\[\d+\]:$")
+
+
+def test_a_real_lesson_runs_in_jupyterlab_and_its_slider_redraws_the_figure(tmp_path, page):
+    lesson = ROOT / "notebooks" / f"{SLIDER_LESSON}.ipynb"
+    if not lesson.exists():
+        pytest.skip(f"{lesson.relative_to(ROOT)} is not written yet")
+    committed = lesson.read_bytes()
+    code_cells = sum(cell["cell_type"] == "code" for cell in json.loads(committed)["cells"])
+    shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks")
+
     with jupyter_lab(tmp_path) as (base, token, auth):
-        page.goto(f"{base}/lab/tree/02_widgets.ipynb?token={token}")
-        page.locator(".jp-Notebook").first.wait_for(timeout=60_000)
+        page.goto(f"{base}/lab/tree/notebooks/{lesson.name}?token={token}")
+        page.locator(".jp-Notebook .jp-CodeCell").first.wait_for(timeout=60_000)
         page.locator("#jp-main-statusbar").get_by_text(re.compile("Idle")).first.wait_for(timeout=60_000)
         page.get_by_role("menuitem", name="Run", exact=True).click()
         page.get_by_text("Run All Cells", exact=True).click()
-        figure = page.locator(".jp-OutputArea-output .widget-output img").first
+
+        def finished():
+            state = page.evaluate(NOTEBOOK_STATE)
+            prompts = state["prompts"]
+            done = prompts and "[*]:" not in prompts and (state["tracebacks"] or EXECUTED.match(prompts[-1]))
+            return state if done else None
+
+        state = wait_for(finished, 300, f"every cell of {lesson.name} to run")
+        assert state["tracebacks"] == [], f"{lesson.name} shows an error:\n{state['tracebacks'][0][-2000:]}"
+        assert len(state["prompts"]) == code_cells
+        unrun = [number for number, prompt in enumerate(state["prompts"], 1) if not EXECUTED.match(prompt)]
+        assert unrun == [], f"code cells {unrun} of {lesson.name} did not run"
+        (session,) = api(base, "/api/sessions", auth)
+        kernel = f"/api/kernels/{session['kernel']['id']}"
+        wait_for(lambda: api(base, kernel, auth)["execution_state"] == "idle", 60, "the kernel to be idle")
+
+        cell = page.locator(".jp-CodeCell", has=page.locator(".widget-slider")).first
+        figure = cell.locator(".widget-output img").first
         figure.wait_for(timeout=60_000)
         before = figure.get_attribute("src")
-        handle = page.locator(".widget-slider .noUi-handle").first
+        # Off-screen cells are not laid out (content-visibility), so bring the explorer into view.
+        cell.scroll_into_view_if_needed()
+        readout = cell.locator(".widget-readout").first
+        assert readout.text_content().strip() == str(SLIDER_DEFAULT)
+        handle = cell.locator(".widget-slider .noUi-handle").first
         handle.focus()
-        page.keyboard.press("ArrowRight")
-        page.keyboard.press("ArrowRight")
-        wait_for(lambda: page.locator(".jp-OutputArea-output .widget-output img").first.get_attribute("src") != before,
-                 30, "the figure to change after the slider moved")
-        assert page.locator(".widget-readout").first.inner_text().strip() == "50"
+        page.keyboard.press("PageUp")
+        wait_for(lambda: readout.text_content().strip() != str(SLIDER_DEFAULT), 10, "the slider to move")
+        moved = int(readout.text_content().strip())
+        assert moved > SLIDER_DEFAULT
+        wait_for(lambda: cell.locator(".widget-output img").first.get_attribute("src") not in (None, before),
+                 60, f"the figure to change after the slider moved to {moved}")
+        assert page.evaluate(NOTEBOOK_STATE)["tracebacks"] == []
         SCREENSHOTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / "lab-widget.png"), full_page=True)
+        page.screenshot(path=str(SCREENSHOTS / f"lab-{SLIDER_LESSON}.png"))
+
+        assert shut_down_sessions(base, auth) == 1
+        assert api(base, "/api/sessions", auth) == []
+        assert api(base, "/api/kernels", auth) == []
+    assert lesson.read_bytes() == committed
+
+
+# --- the real lessons rendered as a site ------------------------------------------------------------
+
+# Requests a page may make when the site is read offline: the site's own server and inline data.
+LOCAL = re.compile(r"^(https?://(127\.0\.0\.1|localhost)(:\d+)?/|file:|data:|blob:|about:)")
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    root = tmp_path_factory.mktemp("site-course")
-    (root / "README.md").write_text("# Course\n", encoding="utf-8")
-    folder = root / "notebooks"
-    folder.mkdir()
-    write_notebook(new_notebook(lesson_cells("00", "Start here", [("code", PLOT_LESSON)], exercise=False)),
-                   folder / "00_start_here.ipynb")
-    write_notebook(new_notebook(lesson_cells("01", "Widgets", [("code", WIDGET_LESSON)])), folder / "01_widgets.ipynb")
-    add_navigation(folder)
-    out = root / "site"
-    render.render_course(out, source=folder, workers=2)
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(out))
-    handler.log_message = lambda *args: None
+def course_site(browser, real_course):
+    # chromium first: without it the tests skip before paying for the render
+    out, paths, rendered = real_course
+    handler = functools.partial(QuietHandler, directory=str(out))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
+    yield f"http://127.0.0.1:{server.server_address[1]}", out, paths
     server.shutdown()
     server.server_close()
 
 
-def test_the_rendered_site_has_working_links_and_images(site, page):
-    page.goto(f"{site}/index.html")
-    hrefs = page.locator("li a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
-    assert hrefs == ["00_start_here.html", "01_widgets.html"]
-    for href in hrefs:
-        response = page.goto(f"{site}/{href}")
-        assert response is not None and response.status == 200, href
+def page_links(page) -> list[str]:
+    return page.locator("a[href]").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+
+
+def test_the_index_links_every_real_lesson_in_syllabus_order(course_site, page):
+    base, out, paths = course_site
+    page.goto(f"{base}/index.html")
+    links = page.locator("ol li a")
+    hrefs = links.evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    assert hrefs == [f"{path.stem}.html" for path in paths]
+    numbers = [text.split(".")[0].split(" ")[0] for text in links.all_inner_texts()]
+    assert numbers == [path.name[:2] for path in paths]
+    assert numbers == sorted(numbers) and len(set(numbers)) == len(numbers)
+
+
+def test_every_real_lesson_page_loads_its_images_and_its_links_resolve(course_site, page):
+    base, out, paths = course_site
+    problems = []
+    for path in paths:
+        name = f"{path.stem}.html"
+        response = page.goto(f"{base}/{name}")
+        assert response is not None and response.status == 200, name
         page.wait_for_load_state("load")
-        images = page.locator("img")
-        assert images.count() > 0, f"{href} shows no image"
-        widths = images.evaluate_all("imgs => imgs.map(i => i.complete ? i.naturalWidth : 0)")
-        assert all(width > 0 for width in widths), f"{href}: images not loaded {widths}"
-    page.goto(f"{site}/00_start_here.html")
-    page.get_by_role("link", name=re.compile("Widgets")).first.click()
-    page.wait_for_url(re.compile(r"01_widgets\.html$"))
-    page.get_by_role("link", name="Contents").first.click()
-    page.wait_for_url(re.compile(r"index\.html$"))
+        widths = page.locator("img").evaluate_all("imgs => imgs.map(i => i.complete ? i.naturalWidth : 0)")
+        if not widths:
+            problems.append(f"{name}: no image")
+        elif not all(width > 0 for width in widths):
+            problems.append(f"{name}: images not loaded (natural widths {widths})")
+        for href in page_links(page):
+            if href.startswith(("#", "http://", "https://", "mailto:")):
+                continue
+            target = urllib.parse.urlparse(href).path
+            if target.startswith("../exercises/"):
+                # Exercises are notebooks of the repository, opened in JupyterLab, not pages of the site.
+                if not (ROOT / "exercises" / Path(target).name).is_file():
+                    problems.append(f"{name}: {href} names no exercises/{Path(target).name}")
+            elif "/" in target or not (out / target).is_file():
+                problems.append(f"{name}: link {href} leads to no page of the site")
+    assert problems == []
 
 
-def test_widgets_on_the_rendered_site_work_offline(site, page):
+def test_every_real_lesson_page_links_its_neighbours(course_site, page):
+    base, out, paths = course_site
+    pages = [f"{path.stem}.html" for path in paths]
+    problems = []
+    for place, name in enumerate(pages):
+        expected = [*pages[max(place - 1, 0):place], "index.html", *pages[place + 1:place + 2]]
+        page.goto(f"{base}/{name}")
+        bars = page.locator("p:has(> a[href='index.html'])").evaluate_all(
+            "bars => bars.map(p => [...p.querySelectorAll('a')].map(a => a.getAttribute('href')))"
+        )
+        if len(bars) != 2 or any(bar != expected for bar in bars):
+            problems.append(f"{name}: navigation {bars}, expected {expected} at the top and the bottom")
+    assert problems == [], "run `lifecycle notebooks nav`:\n" + "\n".join(problems)
+
+
+def test_a_real_lesson_widget_works_offline(course_site, page):
+    base, out, paths = course_site
     if render.widget_assets() is None:
         pytest.skip("the widget manager is not installed (make setup installs it with npm)")
-    failed = []
-    page.on("requestfailed", lambda request: failed.append(request.url))
-    page.goto(f"{site}/01_widgets.html")
-    page.locator(".widget-slider").first.wait_for(timeout=30_000)
-    assert page.locator(".widget-readout").first.inner_text().strip() == "30"
+    if SLIDER_LESSON not in [path.stem for path in paths]:
+        pytest.skip(f"lesson {SLIDER_LESSON} is not written yet")
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(f"{base}/{SLIDER_LESSON}.html")
+    slider = page.locator(".widget-slider").first
+    slider.wait_for(timeout=30_000)
+    assert page.locator(".widget-readout").first.inner_text().strip() == str(SLIDER_DEFAULT)
+    figure = page.locator(".widget-output img").first
+    figure.wait_for(timeout=30_000)
+    assert figure.evaluate("img => img.complete && img.naturalWidth") > 0
+    page.wait_for_load_state("networkidle")
+    slider.scroll_into_view_if_needed()
     SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "site-widget.png"), full_page=True)
-    assert not [url for url in failed if url.startswith("http://127.0.0.1")], failed
+    page.screenshot(path=str(SCREENSHOTS / f"site-{SLIDER_LESSON}.png"))
+    assert any("_static/widgets/embed-amd.js" in url for url in requested)
+    assert [url for url in requested if not LOCAL.match(url)] == []
 
 
 def test_make_course_serves_lesson_00_without_a_browser(tmp_path):

@@ -1,4 +1,5 @@
-"""The rendered course: executed lessons as HTML pages, an index, offline widgets, named failures."""
+"""The rendered course: executed lessons as HTML pages, an index, offline widgets, named failures;
+first on small fixture courses (fast, and the failure paths), then on the course's own lessons."""
 
 from __future__ import annotations
 
@@ -168,3 +169,32 @@ def test_lessons_are_chosen_by_number_or_name(tmp_path):
     ]
     with pytest.raises(UsageError, match=r"no lesson '7' .*00_start_here.ipynb, 01_plots.ipynb, 02_widgets.ipynb"):
         render.select_lessons(folder, ["7"])
+
+
+# --- the course's own lessons (rendered once per run by the ``real_course`` fixture in conftest) ---
+
+
+def test_every_real_lesson_renders_with_its_figures_and_no_error(real_course):
+    out, paths, rendered = real_course
+    assert [lesson.name for lesson in rendered] == [path.stem for path in paths]
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert re.findall(r'<li><a href="([^"]+)">', index) == [f"{path.stem}.html" for path in paths]
+    for lesson in rendered:
+        page = lesson.html.read_text(encoding="utf-8")
+        assert re.search(r'<img[^>]+src="data:image/png;base64,', page), f"{lesson.html.name} embeds no figure"
+        assert "Traceback" not in page, f"{lesson.html.name} shows an error"
+
+
+def test_real_lesson_pages_load_nothing_from_the_network(real_course):
+    out, _, rendered = real_course
+    loaded = re.compile(r'<(?:script|link|img)\b[^>]*\b(?:src|href)="((?:https?:)?//[^"]+)"')
+    remote = {lesson.html.name: loaded.findall(lesson.html.read_text(encoding="utf-8")) for lesson in rendered}
+    assert {name: urls for name, urls in remote.items() if urls} == {}
+    with_widgets = [lesson for lesson in rendered
+                    if "application/vnd.jupyter.widget-state+json" in lesson.html.read_text(encoding="utf-8")]
+    assert with_widgets, "no lesson page carries a widget"
+    if render.widget_assets() is None:
+        pytest.skip("the widget manager is not installed here (make setup installs it with npm)")
+    for lesson in with_widgets:
+        assert '<script src="_static/widgets/require.js">' in lesson.html.read_text(encoding="utf-8"), lesson.html.name
+    assert (out / "_static/widgets/embed-amd.js").is_file()
