@@ -2,7 +2,9 @@
 
 A test that needs notebooks builds them with ``make_notebook`` (cells as ``("markdown"|"code", source)``
 pairs, optionally with metadata) and ``course_tree`` (a README, lessons, solutions and exercises in a
-temporary folder), so tool tests never depend on the real lessons being finished.
+temporary folder), so tool tests never depend on the real lessons being finished. The one exception
+is ``real_course``: the repository's own lessons rendered once per run, for the tests that check the
+course a reader actually gets.
 """
 
 from __future__ import annotations
