@@ -1,9 +1,10 @@
 """Confined, time-limited, pre-started Python processes that run notebook code for the grader.
 
 Each job runs in its own process of :mod:`lifecycle_lib._kernel_harness`. On Linux with
-Debian's ``bubblewrap`` the process sees the whole file system read-only except a private
-``/tmp``, sees none of the folders the grader hides (solutions, roster, gradebook, other
-submissions), has no network, its own process and user namespaces (it runs as ``nobody``)
+Debian's ``bubblewrap`` the process sees, read-only, only the system folders, the Python
+installation, this package and its sample data, plus a private empty ``/tmp``: no home folder,
+no other checkout of the course, none of the folders the grader hides (solutions, roster,
+gradebook, other submissions). It has no network, its own process and user namespaces (it runs as ``nobody``)
 and dies with the grader. Without bubblewrap it runs unconfined but still time-, memory- and
 output-limited (see :func:`bwrap_path` and the ``sandbox`` argument of
 :func:`lifecycle_lib.grading.grade`).
@@ -46,7 +47,8 @@ def bwrap_path() -> str | None:
     if path is None or sys.platform != "linux":
         return None
     if path not in _BWRAP_WORKS:
-        probe = [path, *_BASE_BWRAP, "--", "/bin/true"]
+        system = [arg for folder in _SYSTEM_FOLDERS if os.path.lexists(folder) for arg in _bind(folder)]
+        probe = [path, *system, *_BASE_BWRAP, "--", "/bin/true"]
         try:
             done = subprocess.run(probe, capture_output=True, timeout=20)
             _BWRAP_WORKS[path] = done.returncode == 0
@@ -55,8 +57,10 @@ def bwrap_path() -> str | None:
     return path if _BWRAP_WORKS[path] else None
 
 
+# Only these system folders are shown (read-only); everything else must be asked for by name.
+_SYSTEM_FOLDERS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
+
 _BASE_BWRAP = [
-    "--ro-bind", "/", "/",
     "--dev", "/dev",
     "--proc", "/proc",
     "--unshare-all",  # network, pid, ipc, uts, cgroup
@@ -65,6 +69,13 @@ _BASE_BWRAP = [
     "--die-with-parent",
     "--new-session",
 ]
+
+
+def _bind(folder: str) -> list[str]:
+    """Show a system folder read-only; a symbolic link (``/bin`` -> ``usr/bin``) stays a link."""
+    if os.path.islink(folder):
+        return ["--symlink", os.readlink(folder), folder]
+    return ["--ro-bind", folder, folder]
 
 
 def _inside(child: Path, parent: Path) -> bool:
@@ -101,10 +112,25 @@ class Confinement:
                 Path(sys.executable).resolve().parent}
         return sorted(keep)
 
+    def _visible(self) -> list[Path]:
+        """The folders shown to the process besides the system ones: Python, this package, its data.
+
+        Outermost first, without folders already inside another (an allowlist: a home folder or
+        another checkout of the course with its solutions is simply not there).
+        """
+        needed = sorted({p for p in [*self._protected(), HARNESS.parent.parent.resolve() / "datasets"] if p.exists()})
+        shown: list[Path] = []
+        for path in needed:
+            if not any(_inside(path, s) for s in shown) and not any(_inside(path, Path(f)) for f in _SYSTEM_FOLDERS):
+                shown.append(path)
+        return shown
+
     def _hide_args(self, blank: Path) -> list[str]:
         protected = self._protected()
+        shown = [Path(f) for f in _SYSTEM_FOLDERS] + self._visible()
         items = sorted({Path(p).resolve() for p in self.hide})
-        items = [p for p in items if p.exists() and not _inside(p, Path("/tmp")) and not _inside(Path("/tmp"), p)]
+        # Only what lies inside a shown folder needs hiding; everything else is not there at all.
+        items = [p for p in items if p.exists() and any(_inside(p, v) for v in shown)]
         folders = [p for p in items if p.is_dir() and not any(_inside(k, p) for k in protected)]
         args: list[str] = []
         hidden: list[Path] = []
@@ -124,8 +150,11 @@ class Confinement:
             return python
         blank = _blank_file()
         return [
-            self.bwrap, *_BASE_BWRAP,
+            self.bwrap,
+            *[arg for folder in _SYSTEM_FOLDERS if os.path.lexists(folder) for arg in _bind(folder)],
+            *_BASE_BWRAP,
             "--size", str(self.tmp_mb * 1024 * 1024), "--tmpfs", "/tmp",
+            *[arg for path in self._visible() for arg in ("--ro-bind", str(path), str(path))],
             *self._hide_args(blank),
             "--chdir", "/tmp",
             "--clearenv", *_env_args(bwrap=True),
