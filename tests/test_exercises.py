@@ -134,9 +134,9 @@ def test_a_blank_that_passes_its_check_makes_the_build_refuse(tmp_path):
 
 
 def test_a_solution_that_fails_its_check_makes_the_build_refuse(tmp_path):
-    def unseeded(cells):  # a different random draw in the kernel than in the check's own run
-        cells["a1"]["source"] = 'aov = orders["amount"].mean() * (1 + np.random.default_rng().random())'
-    source = _variant_of_fixture(tmp_path, unseeded)
+    def kernel_only(cells):  # computes another value in the kernel than in the check's own run
+        cells["a1"]["source"] = 'aov = orders["amount"].mean() * (2 if "get_ipython" in globals() else 1)'
+    source = _variant_of_fixture(tmp_path, kernel_only)
     with pytest.raises(exercises.BuildError, match=rf"{NAME}.ipynb, q99_1: the solution fails: WrongAnswer"):
         exercises.build(source=source, out=tmp_path / "out")
 
