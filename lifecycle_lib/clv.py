@@ -240,7 +240,30 @@ def _check_summary(summary, columns, what="summary"):
 # --- BG/NBD -----------------------------------------------------------------------------------------
 
 
-class BetaGeo:
+class _FittedModel:
+    """What both models share: the fitted state, estimator style, and a readable repr."""
+
+    param_names: tuple = ()
+    _label, _fitted_on = "model", "customers"
+
+    def __init__(self, penalizer_coef: float = 0.0):
+        self.penalizer_coef = float(penalizer_coef)
+        self.params_: dict[str, float] | None = None
+        self.log_likelihood_: float | None = None
+        self.summary: pd.DataFrame | None = None
+        self.n_customers_: int = 0
+
+    def __repr__(self) -> str:
+        if self.params_ is None:
+            return f"<{self._label}, not fitted, penalizer_coef={self.penalizer_coef}>"
+        params = ", ".join(f"{k}={v:.3f}" for k, v in self.params_.items())
+        return (
+            f"<{self._label} fitted on {self.n_customers_:,} {self._fitted_on}: {params}, "
+            f"log-likelihood={self.log_likelihood_:.2f}>"
+        )
+
+
+class BetaGeo(_FittedModel):
     """The BG/NBD model: while alive, a customer buys at a Poisson rate (gamma-distributed across
     customers, shape ``r``, rate ``alpha``); after each purchase they drop out with a probability
     that is beta-distributed across customers (``a``, ``b``).
@@ -263,22 +286,7 @@ class BetaGeo:
     """
 
     param_names = ("r", "alpha", "a", "b")
-
-    def __init__(self, penalizer_coef: float = 0.0):
-        self.penalizer_coef = float(penalizer_coef)
-        self.params_: dict[str, float] | None = None
-        self.log_likelihood_: float | None = None
-        self.summary: pd.DataFrame | None = None
-        self.n_customers_: int = 0
-
-    def __repr__(self) -> str:
-        if self.params_ is None:
-            return f"<BetaGeo (BG/NBD), not fitted, penalizer_coef={self.penalizer_coef}>"
-        params = ", ".join(f"{k}={v:.3f}" for k, v in self.params_.items())
-        return (
-            f"<BetaGeo (BG/NBD) fitted on {self.n_customers_:,} customers: {params}, "
-            f"log-likelihood={self.log_likelihood_:.2f}>"
-        )
+    _label, _fitted_on = "BetaGeo (BG/NBD)", "customers"
 
     @staticmethod
     def _log_likelihood(params, x, tx, T):
@@ -361,7 +369,7 @@ class BetaGeo:
 # --- Gamma-Gamma ------------------------------------------------------------------------------------
 
 
-class GammaGamma:
+class GammaGamma(_FittedModel):
     """The Gamma-Gamma model of spend per transaction: each customer's transaction values are gamma
     distributed around their own mean, which varies across customers (parameters ``p``, ``q``, ``gamma``).
 
@@ -382,22 +390,7 @@ class GammaGamma:
     """
 
     param_names = ("p", "q", "gamma")
-
-    def __init__(self, penalizer_coef: float = 0.0):
-        self.penalizer_coef = float(penalizer_coef)
-        self.params_: dict[str, float] | None = None
-        self.log_likelihood_: float | None = None
-        self.summary: pd.DataFrame | None = None
-        self.n_customers_: int = 0
-
-    def __repr__(self) -> str:
-        if self.params_ is None:
-            return f"<GammaGamma, not fitted, penalizer_coef={self.penalizer_coef}>"
-        params = ", ".join(f"{k}={v:.3f}" for k, v in self.params_.items())
-        return (
-            f"<GammaGamma fitted on {self.n_customers_:,} repeat customers: {params}, "
-            f"log-likelihood={self.log_likelihood_:.2f}>"
-        )
+    _label, _fitted_on = "GammaGamma", "repeat customers"
 
     @staticmethod
     def _log_likelihood(params, x, m):
