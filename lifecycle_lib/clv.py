@@ -38,15 +38,10 @@ def _data_error(problem: str, **where) -> Exception:
 
 
 def _require_columns(frame, columns, what):
-    if not isinstance(frame, pd.DataFrame):
-        raise _data_error(f"the {what} must be a pandas DataFrame, not {type(frame).__name__}")
-    for column in columns:
-        if column not in frame.columns:
-            raise _data_error(
-                f"the {what} have no column {column!r} (columns present: {', '.join(map(str, frame.columns[:20]))})",
-                column=column,
-                fix="pass the right column name, or build the summary with lifecycle_lib.rfm.rfm_summary",
-            )
+    from lifecycle_lib.schema import require_columns
+
+    require_columns(frame, columns, what=what,
+                    fix="pass the right column name, or build the summary with lifecycle_lib.rfm.rfm_summary")
 
 
 # --- simple values ---------------------------------------------------------------------------------

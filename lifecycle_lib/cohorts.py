@@ -17,17 +17,10 @@ __all__ = ["cohort_sizes", "retention_matrix", "revenue_matrix"]
 
 
 def _check_columns(orders: pd.DataFrame, columns) -> None:
-    from lifecycle_lib.schema import DataError
+    from lifecycle_lib.schema import require_columns
 
-    if not isinstance(orders, pd.DataFrame):
-        raise TypeError(f"orders must be a pandas DataFrame, got {type(orders).__name__}")
-    for col in columns:
-        if col not in orders.columns:
-            raise DataError(
-                "a column is missing from the orders",
-                column=col,
-                fix=f"rename your column to {col!r} or pass its name (columns present: {list(orders.columns)})",
-            )
+    require_columns(orders, columns, what="orders",
+                    fix="rename your column or pass its name (customer_id_col=..., datetime_col=..., amount_col=...)")
 
 
 def _periods(orders: pd.DataFrame, customer_id_col: str, datetime_col: str, period: str):

@@ -20,17 +20,9 @@ DEFAULT_STEPS = ("visit", "page_view:product", "add_to_cart", "checkout_start", 
 
 
 def _require(frame, columns, table: str) -> None:
-    from lifecycle_lib.schema import DataError
+    from lifecycle_lib.schema import require_columns
 
-    if not isinstance(frame, pd.DataFrame):
-        raise TypeError(f"{table} must be a pandas DataFrame, got {type(frame).__name__}")
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise DataError(
-            f"the {table} table lacks a column it needs",
-            column=missing[0],
-            fix=f"add or rename it (the {table} table needs {list(columns)}; it has {list(frame.columns)})",
-        )
+    require_columns(frame, columns, what=f"{table} table", fix=f"add or rename it (the {table} table needs {list(columns)})")
 
 
 def _ns(values) -> np.ndarray:

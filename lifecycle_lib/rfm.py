@@ -87,20 +87,11 @@ def _lines(mask) -> list[int]:
 
 
 def _require_columns(frame: pd.DataFrame, columns, what: str = "transactions") -> None:
-    if not isinstance(frame, pd.DataFrame):
-        raise _data_error(
-            f"the {what} must be a pandas DataFrame, not {type(frame).__name__}",
-            fix="load your file with pandas (or lifecycle_lib.schema) first",
-        )
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        have = ", ".join(map(str, frame.columns[:20]))
-        raise _data_error(
-            f"the {what} have no column {missing[0]!r} (columns present: {have})",
-            column=missing[0],
-            fix="pass the right column names (customer_id_col=..., datetime_col=..., monetary_value_col=...) "
-            "or rename your columns",
-        )
+    from lifecycle_lib.schema import require_columns
+
+    require_columns(frame, columns, what=what,
+                    fix="pass the right column names (customer_id_col=..., datetime_col=..., monetary_value_col=...) "
+                    "or rename your columns")
 
 
 def _as_naive_datetimes(values: pd.Series, column: str) -> np.ndarray:

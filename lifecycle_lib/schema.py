@@ -28,6 +28,7 @@ __all__ = [
     "Column",
     "TABLES",
     "ORDERS_FILE_COLUMNS",
+    "require_columns",
     "validate",
     "read_table",
     "parse_amounts",
@@ -214,6 +215,34 @@ def _bad_rows(series: pd.Series, kind: str) -> pd.Series:
     if kind == "bool":
         return present & ~series.map(lambda v: isinstance(v, (bool, np.bool_)))
     return pd.Series(False, index=series.index)
+
+
+def require_columns(frame, columns, *, what: str, fix: str | None = None) -> None:
+    """Check that ``frame`` is a DataFrame with every column of ``columns``; the analytics' one input check.
+
+    A frame missing a column raises :class:`DataError` naming the first missing column, the columns
+    present and the fix; anything that is not a DataFrame is a programming error (``TypeError``).
+
+    >>> orders = pd.DataFrame({"contact_id": ["a"], "amount": [9.5]})
+    >>> require_columns(orders, ["contact_id", "amount"], what="orders")
+    >>> require_columns(orders, ["contact_id", "order_date"], what="orders")
+    Traceback (most recent call last):
+    ...
+    lifecycle_lib.schema.DataError: column 'order_date': not found in the orders (columns present: contact_id, amount). Fix: pass the right column name, or rename your column.
+    """
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(
+            f"the {what} must be a pandas DataFrame, not {type(frame).__name__}; "
+            "load your file with pandas (or lifecycle_lib.schema.read_orders) first"
+        )
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        present = ", ".join(map(str, frame.columns[:20])) + (", ..." if len(frame.columns) > 20 else "")
+        raise DataError(
+            f"not found in the {what} (columns present: {present})",
+            column=missing[0],
+            fix=fix or "pass the right column name, or rename your column",
+        )
 
 
 def validate(df: pd.DataFrame, table: str, file=None) -> pd.DataFrame:

@@ -109,19 +109,11 @@ _DAY = np.timedelta64(1, "D")
 # Input checks and helpers
 # ---------------------------------------------------------------------------------------------
 def _need(frame, columns, table: str) -> None:
-    from lifecycle_lib.schema import DataError
+    from lifecycle_lib.schema import require_columns
 
-    if frame is None:
-        return
-    if not isinstance(frame, pd.DataFrame):
-        raise TypeError(f"{table} must be a pandas DataFrame, got {type(frame).__name__}")
-    for col in columns:
-        if col not in frame.columns:
-            raise DataError(
-                f"the {table} table lacks a column it needs",
-                column=col,
-                fix=f"add or rename it (the {table} table needs {list(columns)}; it has {list(frame.columns)})",
-            )
+    if frame is not None:  # optional tables may be left out
+        require_columns(frame, columns, what=f"{table} table",
+                        fix=f"add or rename it (the {table} table needs {list(columns)})")
 
 
 def _times(frame: pd.DataFrame, column: str, table: str) -> np.ndarray:
