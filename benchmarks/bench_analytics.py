@@ -27,7 +27,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from lifecycle_lib import datasets, rfm
+from lifecycle_lib.data import datasets
+from lifecycle_lib.analytics import rfm
 
 RFM_SQL = """
 WITH periods AS (
@@ -197,7 +198,7 @@ def main(argv=None):
 
     # --- cohort retention matrix ---
     try:
-        from lifecycle_lib import cohorts
+        from lifecycle_lib.analytics import cohorts
     except ImportError:
         cohorts = None
     if cohorts is not None and hasattr(cohorts, "retention_matrix"):
@@ -214,7 +215,7 @@ def main(argv=None):
 
     # --- relationship stages ---
     try:
-        from lifecycle_lib import segments
+        from lifecycle_lib.analytics import segments
     except ImportError:
         segments = None
     if segments is not None and hasattr(segments, "relationship_stages") and tables is not None:
@@ -252,8 +253,8 @@ def main(argv=None):
     rows += [
         ("import lifecycle_lib (fresh interpreter)", import_time("import lifecycle_lib", args.repeat), "", ""),
         (
-            "import lifecycle_lib.rfm, lifecycle_lib.clv",
-            import_time("import lifecycle_lib.rfm, lifecycle_lib.clv", args.repeat),
+            "import lifecycle_lib.analytics.rfm, lifecycle_lib.analytics.clv",
+            import_time("import lifecycle_lib.analytics.rfm, lifecycle_lib.analytics.clv", args.repeat),
             "",
             "includes pandas",
         ),

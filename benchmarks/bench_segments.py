@@ -22,7 +22,10 @@ import time
 import numpy as np
 import pandas as pd
 
-from lifecycle_lib import cohorts, datasets, funnel, segments
+from lifecycle_lib.analytics import cohorts
+from lifecycle_lib.data import datasets
+from lifecycle_lib.analytics import funnel
+from lifecycle_lib.analytics import segments
 
 TABLES = ("contacts", "orders", "events", "subscriptions", "tickets", "reviews", "referrals")
 

@@ -1,7 +1,7 @@
 """The ``lifecycle`` command: data, rendering, exercises, grading and the own-data report.
 
 Each subcommand imports its module only when it runs, so ``lifecycle --help`` is instant.
-A user's mistake (a :class:`lifecycle_lib.schema.DataError` or :class:`UsageError`) ends with one
+A user's mistake (a :class:`lifecycle_lib.errors.DataError` or :class:`UsageError`) ends with one
 message on stderr and exit status 2, never a traceback.
 """
 
@@ -10,21 +10,19 @@ from __future__ import annotations
 import argparse
 import sys
 
+from lifecycle_lib.errors import DataError, UsageError
+
 __all__ = ["main", "UsageError"]
 
 
-class UsageError(Exception):
-    """A mistake in how the command was called, reported without a traceback."""
-
-
 def _data_generate(args):
-    from lifecycle_lib import datasets
+    from lifecycle_lib.data import datasets
 
     datasets.generate(seed=args.seed, size=args.size, out=args.out)
 
 
 def _render(args):
-    from lifecycle_lib import render
+    from lifecycle_lib.tools.site import render
 
     try:
         render.render_course(out=args.out, lessons=args.lessons, workers=args.workers)
@@ -35,19 +33,19 @@ def _render(args):
 
 
 def _notebooks_nav(args):
-    from lifecycle_lib import navigation
+    from lifecycle_lib.tools.site import navigation
 
     return navigation.main([*args.folders, *(["--check"] if args.check else [])])
 
 
 def _notebooks_clean(args):
-    from lifecycle_lib import hygiene
+    from lifecycle_lib.tools.site import hygiene
 
     return hygiene.main([*args.paths, *(["--check"] if args.check else [])])
 
 
 def _exercises_build(args):
-    from lifecycle_lib import exercises
+    from lifecycle_lib.tools import build as exercises
 
     result = exercises.build(source=args.source, out=args.out, check_only=args.check)
     if args.check:
@@ -59,13 +57,13 @@ def _exercises_build(args):
 
 
 def _assign(args):
-    from lifecycle_lib import assign
+    from lifecycle_lib.tools import assign
 
     assign.assign(roster=args.roster, out=args.out, source=args.source)
 
 
 def _grade(args):
-    from lifecycle_lib import grading
+    from lifecycle_lib.tools.grade import grading
 
     grading.grade(
         submissions=args.submissions,
@@ -80,7 +78,7 @@ def _grade(args):
 
 
 def _report(args):
-    from lifecycle_lib import report
+    from lifecycle_lib.tools import report
 
     report.make_report(
         args.orders_file,
@@ -190,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     2
     """
     args = build_parser().parse_args(argv)
-    from lifecycle_lib.schema import DataError
+    from lifecycle_lib.errors import DataError
 
     try:
         status = args.func(args)

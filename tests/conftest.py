@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from lifecycle_lib.hygiene import write_notebook
+from lifecycle_lib.tools.site.hygiene import write_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -85,7 +85,7 @@ def make_notebook(tmp_path):
 @pytest.fixture
 def course_tree(tmp_path, make_notebook):
     """A three-lesson course with one solution and its exercise, navigation added: the happy path."""
-    from lifecycle_lib.navigation import add_navigation
+    from lifecycle_lib.tools.site.navigation import add_navigation
 
     (tmp_path / "README.md").write_text("# Course\n", encoding="utf-8")
     make_notebook("notebooks/00_start_here.ipynb", lesson_cells("00", "Start here", exercise=False))
@@ -120,7 +120,7 @@ def real_course(tmp_path_factory):
     Takes whatever lessons ``notebooks/`` holds at the start of the run; a lesson that fails to
     render fails every test using this fixture with the lesson and cell named.
     """
-    from lifecycle_lib import render
+    from lifecycle_lib.tools.site import render
 
     source = ROOT / "notebooks"
     paths = render.select_lessons(source)

@@ -6,8 +6,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lifecycle_lib import assign, checks, cli, exercises
-from lifecycle_lib.schema import DataError
+from lifecycle_lib.tools import assign
+from lifecycle_lib.exercises import checks
+from lifecycle_lib import cli
+from lifecycle_lib.tools import build as exercises
+from lifecycle_lib.errors import DataError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "solutions"
 NAME = "99_small_shop"

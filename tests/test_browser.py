@@ -29,7 +29,8 @@ from pathlib import Path
 
 import pytest
 
-from lifecycle_lib import render, widgets
+from lifecycle_lib.tools.site import render
+from lifecycle_lib.viz import widgets
 
 from conftest import ROOT, find_chromium
 

@@ -11,8 +11,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lifecycle_lib import checks, exercises
-from lifecycle_lib.checks import NotAnswered, WrongAnswer, check, compare, diagnose
+from lifecycle_lib.exercises import checks
+from lifecycle_lib.tools import build as exercises
+from lifecycle_lib.exercises.checks import NotAnswered, WrongAnswer, check, compare, diagnose
 
 FIXTURE = Path(__file__).parent / "fixtures" / "solutions" / "99_small_shop.ipynb"
 

@@ -8,8 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lifecycle_lib import clv, datasets, rfm
-from lifecycle_lib.schema import DataError
+from lifecycle_lib.analytics import clv
+from lifecycle_lib.data import datasets
+from lifecycle_lib.analytics import rfm
+from lifecycle_lib.errors import DataError
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lifecycle_lib import cohorts, datasets
-from lifecycle_lib.schema import DataError
+from lifecycle_lib.analytics import cohorts
+from lifecycle_lib.data import datasets
+from lifecycle_lib.errors import DataError
 
 
 def test_hand_made_retention():

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lifecycle_lib import _columns
-from lifecycle_lib._columns import IdCodes, fmt, is_label, join, label_codes, plural, where
+from lifecycle_lib._util import columns as _columns
+from lifecycle_lib._util.columns import IdCodes, fmt, is_label, join, label_codes, plural, where
 
 ARROW = "string[pyarrow]"
 

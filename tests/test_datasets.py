@@ -7,7 +7,7 @@ import re
 import pandas as pd
 import pytest
 
-from lifecycle_lib import datasets
+from lifecycle_lib.data import datasets
 
 README = datasets.DATA_DIR / "README.md"
 

@@ -15,15 +15,23 @@ import pkgutil
 import pytest
 
 import lifecycle_lib
-from lifecycle_lib.checks import Expected
+from lifecycle_lib.exercises.checks import Expected
 
 
 def _public_modules() -> list[str]:
-    return sorted(
-        f"lifecycle_lib.{info.name}"
-        for info in pkgutil.iter_modules(lifecycle_lib.__path__)
-        if not info.name.startswith("_")
-    )
+    """Every module of the package whose dotted name has no part starting with ``_``.
+
+    A subpackage counts when its ``__init__`` exports names itself (``lifecycle_lib.exercises``);
+    one that only groups modules is a folder, not an API.
+    """
+    found = []
+    for info in pkgutil.walk_packages(lifecycle_lib.__path__, prefix="lifecycle_lib."):
+        if any(part.startswith("_") for part in info.name.split(".")[1:]):
+            continue
+        if info.ispkg and not getattr(importlib.import_module(info.name), "__all__", None):
+            continue
+        found.append(info.name)
+    return sorted(found)
 
 
 def _callables(module) -> list[tuple[str, object]]:
@@ -55,7 +63,7 @@ def _has_example(obj) -> bool:
 
 
 def test_the_package_has_public_modules_and_names():
-    assert "lifecycle_lib.checks" in MODULES and "lifecycle_lib._sandbox" not in MODULES
+    assert "lifecycle_lib.exercises.checks" in MODULES and "lifecycle_lib.tools.grade._sandbox" not in MODULES
     assert len(PUBLIC) > 50
 
 

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from lifecycle_lib import cli, exercises
+from lifecycle_lib import cli
+from lifecycle_lib.tools import build as exercises
 
 pytestmark = pytest.mark.slow
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from lifecycle_lib import datasets, frameworks, segments
+from lifecycle_lib.data import datasets
+from lifecycle_lib.analytics import frameworks
+from lifecycle_lib.analytics import segments
 
 
 def test_the_three_frameworks_have_their_stages_in_order():

@@ -19,9 +19,12 @@ from pathlib import Path
 
 import pytest
 
-from lifecycle_lib import _sandbox, checks, exercises, grading
-from lifecycle_lib._kernel_harness import NotPlain, to_plain
-from lifecycle_lib.schema import DataError
+from lifecycle_lib.tools.grade import _sandbox
+from lifecycle_lib.exercises import checks
+from lifecycle_lib.tools import build as exercises
+from lifecycle_lib.tools.grade import grading
+from lifecycle_lib.tools.grade._harness import NotPlain, to_plain
+from lifecycle_lib.errors import DataError
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "tests" / "fixtures" / "grading" / "solutions"

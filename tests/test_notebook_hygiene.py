@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from lifecycle_lib.hygiene import (
+from lifecycle_lib.tools.site.hygiene import (
     CELL_METADATA_DROPPED,
     NOTEBOOK_METADATA_KEPT,
     clean_notebook,
@@ -22,7 +22,7 @@ from lifecycle_lib.hygiene import (
     notebook_text,
     read_notebook,
 )
-from lifecycle_lib.navigation import (
+from lifecycle_lib.tools.site.navigation import (
     LESSON_NAME,
     add_navigation,
     is_navigation_cell,
@@ -95,9 +95,9 @@ def code_problems(path: Path, nb: dict) -> list[str]:
             continue
         code = "\n".join(_code_lines(cell))
         if "../" in code or "..\\" in code:
-            problems.append(f"cell {number} reaches outside its folder with '../'; use lifecycle_lib.datasets.load_*()")
+            problems.append(f"cell {number} reaches outside its folder with '../'; use lifecycle_lib.data.datasets.load_*()")
         if _LITERAL_READ.search(code):
-            problems.append(f"cell {number} reads a file by a literal path; use lifecycle_lib.datasets.load_*()")
+            problems.append(f"cell {number} reads a file by a literal path; use lifecycle_lib.data.datasets.load_*()")
         if _URL_IN_CODE.search(code):
             problems.append(f"cell {number} fetches a URL at run time; the course must run without a network")
     return problems

@@ -11,7 +11,7 @@ import pytest
 
 def test_importing_plots_and_widgets_loads_neither_matplotlib_nor_ipywidgets():
     code = (
-        "import sys, lifecycle_lib.plots, lifecycle_lib.widgets; "
+        "import sys, lifecycle_lib.viz.plots, lifecycle_lib.viz.widgets; "
         "print(sorted(m for m in ('matplotlib', 'ipywidgets', 'IPython') if m in sys.modules))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
@@ -21,7 +21,7 @@ def test_importing_plots_and_widgets_loads_neither_matplotlib_nor_ipywidgets():
 def test_figures_leave_global_settings_alone():
     import matplotlib
 
-    from lifecycle_lib import plots
+    from lifecycle_lib.viz import plots
 
     before = dict(matplotlib.rcParams)
     plots.bar(pd.Series({"a": 1, "b": 2}))
@@ -30,7 +30,8 @@ def test_figures_leave_global_settings_alone():
 
 
 def test_the_clv_calculator_redraws_with_the_real_value_rule():
-    from lifecycle_lib import clv, widgets
+    from lifecycle_lib.analytics import clv
+    from lifecycle_lib.viz import widgets
 
     box = widgets.clv_calculator()
     sliders = {w.description: w for w in box.children[0].children[1:]}
@@ -43,7 +44,8 @@ def test_the_clv_calculator_redraws_with_the_real_value_rule():
 
 
 def test_an_error_in_the_analysis_is_kept_off_the_figure():
-    from lifecycle_lib import plots, widgets
+    from lifecycle_lib.viz import plots
+    from lifecycle_lib.viz import widgets
 
     def compute(n):
         if n > 3:
@@ -57,7 +59,8 @@ def test_an_error_in_the_analysis_is_kept_off_the_figure():
 
 
 def test_the_static_view_matches_the_explorer_default():
-    from lifecycle_lib import plots, widgets
+    from lifecycle_lib.viz import plots
+    from lifecycle_lib.viz import widgets
 
     compute = lambda days: pd.Series({"new": days, "active": 100 - days})  # noqa: E731
     view = widgets.explorer_view(compute, {"days": (30, 10, 90, 10)}, plots.stage_bar)

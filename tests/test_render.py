@@ -9,10 +9,10 @@ import sys
 
 import pytest
 
-from lifecycle_lib import render
-from lifecycle_lib.cli import UsageError
-from lifecycle_lib.hygiene import write_notebook
-from lifecycle_lib.navigation import add_navigation
+from lifecycle_lib.tools.site import render
+from lifecycle_lib.errors import UsageError
+from lifecycle_lib.tools.site.hygiene import write_notebook
+from lifecycle_lib.tools.site.navigation import add_navigation
 
 from conftest import lesson_cells, new_notebook
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lifecycle_lib.schema import TABLES, DataError, OrdersFile, parse_amounts, parse_dates, read_orders, read_table, validate
+from lifecycle_lib.data.schema import TABLES, DataError, OrdersFile, parse_amounts, parse_dates, read_orders, read_table, validate
 
 DATA = Path(__file__).parent / "data"
 

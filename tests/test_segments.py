@@ -8,8 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lifecycle_lib import datasets, segments
-from lifecycle_lib.schema import DataError
+from lifecycle_lib.data import datasets
+from lifecycle_lib.analytics import segments
+from lifecycle_lib.errors import DataError
 
 BASE = pd.Timestamp("2025-01-01")
 IDS = [f"c{i}" for i in range(8)]

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lifecycle_lib import datasets
+from lifecycle_lib.data import datasets
 
 TYPES = list(datasets.TRUE_TYPES)
 

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from lifecycle_lib import checks, exercises
+from lifecycle_lib.exercises import checks
+from lifecycle_lib.tools import build as exercises
 
 REPO = Path(__file__).resolve().parent.parent
 SOLUTIONS = sorted(p for p in (REPO / "solutions").glob("*.ipynb") if exercises.NOTEBOOK_NAME.match(p.name))

@@ -2,7 +2,7 @@
 
 Every case starts from the real student notebook of the fixture exercise
 (``tests/fixtures/grading/solutions/98_grading_fixture.ipynb`` through
-:func:`lifecycle_lib.exercises.exercise_notebook`), fills some answer cells honestly, and
+:func:`lifecycle_lib.tools.build.exercise_notebook`), fills some answer cells honestly, and
 tampers with the rest. ``expect`` maps each question to ``True`` (full marks: answered
 honestly) or ``False`` (zero: cheated, or never reached because of the submission's own
 sabotage). The known tricks against notebook graders are all here: rigged ``__eq__``,
@@ -86,14 +86,14 @@ months_by_plan = pandas.Series(dtype="int64")
 '''
 
 PATCH_CHECKS = '''
-import lifecycle_lib.checks as checks
+import lifecycle_lib.exercises.checks as checks
 right = checks.Verdict(True, "Right.")
 checks.compare = lambda *a, **k: right
 checks.diagnose = lambda *a, **k: right
 checks.check = lambda *a, **k: print("correct")
 checks.Verdict.__bool__ = lambda self: True
 import sys
-sys.modules["lifecycle_lib.grading"] = checks
+sys.modules["lifecycle_lib.tools.grade.grading"] = checks
 total_paid = -1.0
 months_by_plan = "everything"
 '''
@@ -146,7 +146,7 @@ for path in found:
             tags = c.get("metadata", {}).get("tags", [])
             if "mistake" in tags or "check" in tags or "parameters" in tags:
                 continue
-            exec("".join(c["source"]).replace("from lifecycle_lib.checks import check", ""), namespace)
+            exec("".join(c["source"]).replace("from lifecycle_lib.exercises import check", ""), namespace)
         if "total_paid" in namespace and namespace["total_paid"] is not ...:
             stolen["total_paid"] = namespace["total_paid"]
             stolen["months_by_plan"] = namespace["months_by_plan"]

@@ -76,7 +76,7 @@ _SUMMARY_COLUMNS = ("frequency", "recency", "T")
 
 def _data_error(problem: str, **where) -> Exception:
     """A DataError (imported here so that this module stays light to import)."""
-    from lifecycle_lib.schema import DataError
+    from lifecycle_lib.errors import DataError
 
     return DataError(problem, **where)
 
@@ -87,7 +87,7 @@ def _lines(mask) -> list[int]:
 
 
 def _require_columns(frame: pd.DataFrame, columns, what: str = "transactions") -> None:
-    from lifecycle_lib.schema import require_columns
+    from lifecycle_lib.data.schema import require_columns
 
     require_columns(frame, columns, what=what,
                     fix="pass the right column names (customer_id_col=..., datetime_col=..., monetary_value_col=...) "

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from lifecycle_lib._util.paths import REPO_ROOT
+
 __all__ = [
     "AS_OF",
     "DATA_DIR",
@@ -46,7 +48,7 @@ __all__ = [
 AS_OF = pd.Timestamp("2026-01-01")
 
 #: The committed sample tables (the repository's ``datasets/`` folder).
-DATA_DIR = Path(__file__).resolve().parent.parent / "datasets"
+DATA_DIR = REPO_ROOT / "datasets"
 
 #: The two sample businesses: the pet-bed shop and the pet-care subscription service.
 BUSINESSES = ("shop", "service")
@@ -130,7 +132,7 @@ def simulate(seed: int = 2024, size: str = "small") -> SampleData:
     """
     if size not in _SIZES:
         raise ValueError(f"size must be one of {_SIZES}, not {size!r}")
-    from lifecycle_lib import _simulator
+    from lifecycle_lib.data import _simulator
 
     return SampleData(_simulator.simulate(seed=seed, size=size))
 

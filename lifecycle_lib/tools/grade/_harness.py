@@ -1,6 +1,6 @@
 """The process that runs one notebook's code for the grader, inside the confinement.
 
-Run as a script (``python _kernel_harness.py PRELOAD MEMORY_MB FD``), never imported by the grader's own
+Run as a script (``python _harness.py PRELOAD MEMORY_MB FD``), never imported by the grader's own
 process for execution. It is started ahead of time ("warm"): it sets its resource limits,
 imports the modules named in ``PRELOAD`` (comma separated), creates an IPython shell and
 writes ``{"ready": true}`` on file descriptor ``FD``. Then it reads one job, a JSON line on
@@ -8,7 +8,7 @@ stdin::
 
     {"steps": [{"code": "...", "snap": ["churn_rate"], "label": "q1", "always": false}, ...],
     (or ``"labels": {"variable": "label", ...}`` for several snapshots with their own labels)
-     "memory_mb": 2048, "quiet": ["lifecycle_lib.checks"]}
+     "memory_mb": 2048, "quiet": ["lifecycle_lib.exercises.checks"]}
 
 and runs every step's code in one IPython namespace, in order, whatever happens in earlier
 steps (an error in a cell is reported and the next cell runs). After each step it serialises
@@ -64,7 +64,7 @@ def to_plain(value, _depth: int = 0, _budget: list | None = None):
     >>> to_plain(Always(1.0))
     Traceback (most recent call last):
     ...
-    lifecycle_lib._kernel_harness.NotPlain: a ...Always object, which is not plain data
+    lifecycle_lib.tools.grade._harness.NotPlain: a ...Always object, which is not plain data
     """
     if _budget is None:
         _budget = [_MAX_ITEMS]

@@ -2,8 +2,8 @@
 
 ``lifecycle report ORDERS_FILE --out report.html`` calls :func:`make_report`, which
 
-1. reads and checks the file with :func:`lifecycle_lib.schema.read_orders` first, so an unusable
-   file ends with one :class:`~lifecycle_lib.schema.DataError` before any notebook runs;
+1. reads and checks the file with :func:`lifecycle_lib.data.schema.read_orders` first, so an unusable
+   file ends with one :class:`~lifecycle_lib.errors.DataError` before any notebook runs;
 2. runs the capstone lesson ``notebooks/12_capstone_your_customers.ipynb`` with papermill in a
    fresh kernel, passing the file and the column options as parameters;
 3. converts the executed notebook with nbconvert to HTML without the code cells (plots are
@@ -18,10 +18,12 @@ import re
 import tempfile
 from pathlib import Path
 
+from lifecycle_lib._util.paths import REPO_ROOT
+
 __all__ = ["NOTEBOOK", "report_parameters", "make_report"]
 
 #: The capstone notebook the report is rendered from.
-NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "12_capstone_your_customers.ipynb"
+NOTEBOOK = REPO_ROOT / "notebooks" / "12_capstone_your_customers.ipynb"
 
 
 def report_parameters(
@@ -64,7 +66,7 @@ def _html(nb, title: str) -> str:
     exporter.exclude_output_prompt = True
     nb.metadata.pop("widgets", None)
     # The report is the lesson without its teaching frame: no navigation, goals, questionnaire or exercise link.
-    from lifecycle_lib.navigation import is_navigation_cell
+    from lifecycle_lib.tools.site.navigation import is_navigation_cell
 
     nb.cells = [
         cell for cell in nb.cells
@@ -81,7 +83,7 @@ def _html(nb, title: str) -> str:
 
 def _notebook_failure(exc) -> Exception:
     """Turn a failure inside the notebook into the error the command reports."""
-    from lifecycle_lib.schema import DataError
+    from lifecycle_lib.errors import DataError
 
     ename = getattr(exc, "ename", "")
     evalue = getattr(exc, "evalue", str(exc))
@@ -106,17 +108,17 @@ def make_report(
     """Write the "who is my customer?" report on ``orders_file`` to ``out`` (one HTML file).
 
     ``orders_file=None`` reports on the course's sample shop. The file is checked first; an
-    unusable file raises :class:`~lifecycle_lib.schema.DataError` (the command exits with status 2)
+    unusable file raises :class:`~lifecycle_lib.errors.DataError` (the command exits with status 2)
     and no report is written. Returns the path written.
 
     >>> make_report("no/such/orders.csv", out="never-written.html")
     Traceback (most recent call last):
     ...
-    lifecycle_lib.schema.DataError: no/such/orders.csv: the file does not exist. Fix: check the path and the file name; a relative path is read from the folder you run the command in.
+    lifecycle_lib.errors.DataError: no/such/orders.csv: the file does not exist. Fix: check the path and the file name; a relative path is read from the folder you run the command in.
     >>> Path("never-written.html").exists()
     False
     """
-    from lifecycle_lib.schema import DataError, read_orders
+    from lifecycle_lib.data.schema import DataError, read_orders
 
     checked = None
     if orders_file is not None:

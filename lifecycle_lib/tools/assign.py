@@ -39,7 +39,7 @@ def derive_variant(student: str, exercise: str) -> int:
 
 
 def _solutions_by_number(source: Path) -> dict:
-    from lifecycle_lib.exercises import find_solutions
+    from lifecycle_lib.tools.build import find_solutions
 
     return {p.name[:2]: p for p in find_solutions(source)}
 
@@ -50,7 +50,7 @@ def read_roster(roster, source) -> "pd.DataFrame":  # noqa: F821 - pandas is imp
     ``exercise`` may be the number (``7`` or ``07``), the name (``07_active_returning_at_risk``)
     or the file name. Returns columns ``student``, ``exercise`` (the full name), ``variant``
     (given or derived) and ``file`` (relative to the output folder). A mistake in the roster raises
-    :class:`lifecycle_lib.schema.DataError` naming the row and the fix.
+    :class:`lifecycle_lib.errors.DataError` naming the row and the fix.
 
     >>> import tempfile, pathlib, json
     >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -61,7 +61,7 @@ def read_roster(roster, source) -> "pd.DataFrame":  # noqa: F821 - pandas is imp
     """
     import pandas as pd
 
-    from lifecycle_lib.schema import DataError
+    from lifecycle_lib.errors import DataError
 
     roster = Path(roster)
     if not roster.exists():
@@ -110,7 +110,7 @@ def _with_variant(notebook: dict, variant: int) -> dict:
     import nbformat
     from papermill.parameterize import parameterize_notebook
 
-    from lifecycle_lib.exercises import dumps_notebook
+    from lifecycle_lib.tools.build import dumps_notebook
 
     node = nbformat.reads(dumps_notebook(notebook), as_version=4)
     node.metadata["papermill"] = {}  # papermill records the parameters there
@@ -146,13 +146,14 @@ def assign(roster, out, source=None) -> "pd.DataFrame":  # noqa: F821
     >>> assign(course / "roster.csv", course / "handout", source=course / "solutions")
     Traceback (most recent call last):
     ...
-    lifecycle_lib.schema.DataError: .../roster.csv: column 'exercise': no solution notebook for this exercise (row 3: '8'; ...). Fix: use one of ['07_at_risk'] (or just its number).
+    lifecycle_lib.errors.DataError: .../roster.csv: column 'exercise': no solution notebook for this exercise (row 3: '8'; ...). Fix: use one of ['07_at_risk'] (or just its number).
 
     Once the roster names only existing exercises, the same call writes
     ``handout/ana/07_at_risk.ipynb`` (variant 3), ``handout/bo/...`` (a variant from
     :func:`derive_variant`), each student's ``.keys/`` and ``handout/roster.csv``.
     """
-    from lifecycle_lib import checks, exercises
+    from lifecycle_lib.exercises import checks
+    from lifecycle_lib.tools import build as exercises
 
     source = Path(source) if source else exercises._repo_root() / "solutions"
     out = Path(out)

@@ -5,7 +5,7 @@ neighbouring lessons and the contents (the README). Solution and exercise notebo
 the top linking back to their lesson. Re-running replaces the marked cells, so the tool can run after
 every edit::
 
-    python -m lifecycle_lib.navigation          # notebooks/ and solutions/
+    python -m lifecycle_lib.tools.site.navigation          # notebooks/ and solutions/
     lifecycle notebooks nav                     # the same
 
 Link texts are the lessons' titles, taken from each notebook's first heading.
@@ -29,7 +29,7 @@ __all__ = [
 ]
 
 LESSON_NAME = re.compile(r"^(\d\d)_[a-z0-9_]+\.ipynb$")
-MARKER = "<!-- navigation: written by `python -m lifecycle_lib.navigation`; edits here are replaced -->"
+MARKER = "<!-- navigation: written by `lifecycle notebooks nav`; edits here are replaced -->"
 CONTENTS = "../README.md"
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
 
@@ -69,7 +69,7 @@ def notebook_title(nb_or_path) -> str:
     """
     fallback = "Untitled"
     if not isinstance(nb_or_path, dict):
-        from lifecycle_lib.hygiene import read_notebook
+        from lifecycle_lib.tools.site.hygiene import read_notebook
 
         fallback = Path(nb_or_path).stem.replace("_", " ")
         nb_or_path = read_notebook(nb_or_path)
@@ -173,7 +173,7 @@ def add_navigation(folder="notebooks", lessons=None, check: bool = False) -> lis
     notebooks that changed; with ``check=True`` nothing is written.
 
     >>> import tempfile, pathlib
-    >>> from lifecycle_lib.hygiene import write_notebook
+    >>> from lifecycle_lib.tools.site.hygiene import write_notebook
     >>> folder = pathlib.Path(tempfile.mkdtemp()) / "notebooks"
     >>> folder.mkdir()
     >>> for name in ["01_a", "02_b"]:
@@ -185,7 +185,7 @@ def add_navigation(folder="notebooks", lessons=None, check: bool = False) -> lis
     >>> add_navigation(folder)
     []
     """
-    from lifecycle_lib.hygiene import notebook_text, read_notebook, write_notebook
+    from lifecycle_lib.tools.site.hygiene import notebook_text, read_notebook, write_notebook
 
     folder = Path(folder)
     kind = _kind(folder)
@@ -215,7 +215,7 @@ def main(argv=None) -> int:
     import argparse
 
     parser = argparse.ArgumentParser(
-        prog="python -m lifecycle_lib.navigation",
+        prog="python -m lifecycle_lib.tools.site.navigation",
         description="Write the '< previous | contents | next >' cells of the lessons and the "
         "back-links of solutions and exercises, replacing earlier ones.",
     )

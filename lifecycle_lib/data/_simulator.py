@@ -1,4 +1,4 @@
-"""The engine behind :func:`lifecycle_lib.datasets.simulate` (private: use ``datasets.simulate``).
+"""The engine behind :func:`lifecycle_lib.data.datasets.simulate` (private: use ``datasets.simulate``).
 
 One seeded, vectorised simulation of the two sample businesses. Every person gets a hidden behaviour
 type; the type sets the parameters of every step below, so the type leaves its signature in the data.
@@ -1150,7 +1150,7 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def simulate(seed: int = 2024, size: str = "small") -> dict[str, pd.DataFrame]:
-    """Simulate both businesses as a dict of DataFrames; see :func:`lifecycle_lib.datasets.simulate`.
+    """Simulate both businesses as a dict of DataFrames; see :func:`lifecycle_lib.data.datasets.simulate`.
 
     >>> tables = simulate(seed=0, size="tiny")
     >>> list(tables) == TABLES

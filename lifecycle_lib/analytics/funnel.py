@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from lifecycle_lib._columns import IdCodes, is_label, label_codes
+from lifecycle_lib._util.columns import IdCodes, is_label, label_codes
 
 __all__ = ["DEFAULT_STEPS", "funnel", "micro_conversions", "touches_before_first_visit", "abandonment"]
 
@@ -20,7 +20,7 @@ DEFAULT_STEPS = ("visit", "page_view:product", "add_to_cart", "checkout_start", 
 
 
 def _require(frame, columns, table: str) -> None:
-    from lifecycle_lib.schema import require_columns
+    from lifecycle_lib.data.schema import require_columns
 
     require_columns(frame, columns, what=f"{table} table", fix=f"add or rename it (the {table} table needs {list(columns)})")
 

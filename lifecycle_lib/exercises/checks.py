@@ -19,7 +19,7 @@ notebook's ``variant``, and caches the result.
 
 The same comparison serves the grader::
 
-    from lifecycle_lib.checks import compare, expected_answers, diagnose
+    from lifecycle_lib.exercises.checks import compare, expected_answers, diagnose
     answers = expected_answers("solutions/07_active_returning_at_risk.ipynb", variant=3)
     verdict = diagnose(answers["q07_2"], received_value)   # Verdict(ok=..., message=..., hint=...)
 """
@@ -621,7 +621,7 @@ def decode_key(text: str) -> dict:
     >>> decode_key("not a key")
     Traceback (most recent call last):
     ...
-    lifecycle_lib.checks.KeyProblem: This is not an exercise key file (wrong first line). ...
+    lifecycle_lib.exercises.checks.KeyProblem: This is not an exercise key file (wrong first line). ...
     """
     lines = text.strip().splitlines()
     if not lines or lines[0].strip() != KEY_HEADER:
@@ -640,7 +640,7 @@ def read_key(path) -> dict:
     """
     path = Path(path)
     if path.suffix == ".ipynb":
-        from lifecycle_lib import exercises
+        from lifecycle_lib.tools import build as exercises
 
         return exercises.make_key(exercises.parse_solution(path))
     return decode_key(path.read_text(encoding="utf-8"))
@@ -677,7 +677,7 @@ def find_key(qid: str, start=None) -> Path:
     >>> find_key("question 1", start=notebook_folder)
     Traceback (most recent call last):
     ...
-    lifecycle_lib.checks.KeyProblem: 'question 1' is not a question id (expected the form 'q07_2'). ...
+    lifecycle_lib.exercises.checks.KeyProblem: 'question 1' is not a question id (expected the form 'q07_2'). ...
     """
     number = _number_of(qid)
     here = Path(start or os.getcwd()).resolve()
@@ -840,12 +840,12 @@ def check(qid: str, answer, *, variant=None) -> None:
     >>> check("q01_1", 6)
     Traceback (most recent call last):
     ...
-    lifecycle_lib.checks.WrongAnswer: q01_1 is not right yet. Expected a number; your number (6) is too high.
+    lifecycle_lib.exercises.checks.WrongAnswer: q01_1 is not right yet. Expected a number; your number (6) is too high.
     Hint: Add, do not multiply.
     >>> check("q01_1", ...)
     Traceback (most recent call last):
     ...
-    lifecycle_lib.checks.NotAnswered: q01_1 is not answered yet: replace the ... in the answer cell ...
+    lifecycle_lib.exercises.checks.NotAnswered: q01_1 is not answered yet: replace the ... in the answer cell ...
     >>> del os.environ["LIFECYCLE_KEYS"]
     """
     __tracebackhide__ = True  # noqa: F841 - IPython and pytest hide this frame in tracebacks

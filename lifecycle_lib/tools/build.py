@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lifecycle_lib.cli import UsageError
+from lifecycle_lib.errors import UsageError
 
 __all__ = [
     "SolutionError",
@@ -302,14 +302,14 @@ def parse_solution(path) -> Exercise:
 def make_key(exercise: Exercise) -> dict:
     """What the self-check needs for an exercise: the code cells in order, and each question's settings.
 
-    Contains code, never computed values; :func:`lifecycle_lib.checks.encode_key` writes it.
+    Contains code, never computed values; :func:`lifecycle_lib.exercises.checks.encode_key` writes it.
 
     >>> import json, pathlib, tempfile
     >>> source = pathlib.Path(tempfile.mkdtemp())
     >>> def cell(kind, source, tags=(), **lifecycle):
     ...     return {"cell_type": kind, "metadata": {"tags": list(tags), "lifecycle": lifecycle}, "source": source}
     >>> cells = [cell("code", "variant = 0", ["parameters"]),
-    ...          cell("code", "from lifecycle_lib.checks import check"),
+    ...          cell("code", "from lifecycle_lib.exercises import check"),
     ...          cell("markdown", "**q01_1** (2 points) What is 3 plus the variant?", ["question"], id="q01_1", points=2),
     ...          cell("code", "n = 3 + variant", ["answer"], id="q01_1", answer="n"),
     ...          cell("code", "n = 3 * variant", ["mistake", "nbval-skip"], id="q01_1", hint="Add, do not multiply."),
@@ -400,7 +400,7 @@ def exercise_notebook(exercise: Exercise) -> dict:
     >>> def cell(kind, source, tags=(), **lifecycle):
     ...     return {"cell_type": kind, "metadata": {"tags": list(tags), "lifecycle": lifecycle}, "source": source}
     >>> cells = [cell("code", "variant = 0", ["parameters"]),
-    ...          cell("code", "from lifecycle_lib.checks import check"),
+    ...          cell("code", "from lifecycle_lib.exercises import check"),
     ...          cell("markdown", "**q01_1** (2 points) What is 3 plus the variant?", ["question"], id="q01_1", points=2),
     ...          cell("code", "n = 3 + variant", ["answer"], id="q01_1", answer="n"),
     ...          cell("code", "n = 3 * variant", ["mistake", "nbval-skip"], id="q01_1", hint="Add, do not multiply."),
@@ -410,7 +410,7 @@ def exercise_notebook(exercise: Exercise) -> dict:
     >>> for c in blank["cells"][1:]:
     ...     print("".join(c["source"]))
     variant = 0
-    from lifecycle_lib.checks import check
+    from lifecycle_lib.exercises import check
     **q01_1** (2 points) What is 3 plus the variant?
     # Your code here: compute n
     n = ...
@@ -479,7 +479,7 @@ def find_solutions(source) -> list:
     >>> find_solutions(folder / "missing")
     Traceback (most recent call last):
     ...
-    lifecycle_lib.cli.UsageError: .../missing: no such folder of solution notebooks. ...
+    lifecycle_lib.errors.UsageError: .../missing: no such folder of solution notebooks. ...
     """
     folder = Path(source)
     if not folder.is_dir():
@@ -553,7 +553,7 @@ def _strip_ansi(text: str) -> str:
 
 def _verify_mistakes(exercise: Exercise, key: dict) -> list:
     """Run every mistake in this process and make sure its check rejects it with its own hint."""
-    from lifecycle_lib import checks
+    from lifecycle_lib.exercises import checks
 
     problems = []
     try:
@@ -613,7 +613,7 @@ def verify(exercises: list, *, timeout: float = 600, workers: int | None = None)
     >>> def cell(kind, source, tags=(), **lifecycle):
     ...     return {"cell_type": kind, "metadata": {"tags": list(tags), "lifecycle": lifecycle}, "source": source}
     >>> cells = [cell("code", "variant = 0", ["parameters"]),
-    ...          cell("code", "from lifecycle_lib.checks import check"),
+    ...          cell("code", "from lifecycle_lib.exercises import check"),
     ...          cell("markdown", "**q01_1** (2 points) What is 3 plus the variant?", ["question"], id="q01_1", points=2),
     ...          cell("code", "n = 3 + variant", ["answer"], id="q01_1", answer="n"),
     ...          cell("code", "n = 3 * variant", ["mistake", "nbval-skip"], id="q01_1", hint="Add, do not multiply."),
@@ -628,7 +628,7 @@ def verify(exercises: list, *, timeout: float = 600, workers: int | None = None)
     import os
     import tempfile
 
-    from lifecycle_lib import checks
+    from lifecycle_lib.exercises import checks
 
     # the cheap checks first: a wrong mistake or option is reported without starting any kernel
     problems: list = []
@@ -656,7 +656,7 @@ def verify(exercises: list, *, timeout: float = 600, workers: int | None = None)
 
 def _generate(solutions: list) -> dict:
     """{relative path: text} of everything the build writes for these parsed solutions."""
-    from lifecycle_lib import checks
+    from lifecycle_lib.exercises import checks
 
     files = {}
     for ex in solutions:
@@ -679,7 +679,9 @@ def _existing(out: Path) -> dict:
 
 
 def _repo_root() -> Path:
-    return Path(__file__).resolve().parent.parent
+    from lifecycle_lib._util.paths import REPO_ROOT
+
+    return REPO_ROOT
 
 
 def build(source=None, out=None, check_only: bool = False, *, execute: bool = True, timeout: float = 600,
@@ -702,7 +704,7 @@ def build(source=None, out=None, check_only: bool = False, *, execute: bool = Tr
     >>> def cell(kind, source, tags=(), **lifecycle):
     ...     return {"cell_type": kind, "metadata": {"tags": list(tags), "lifecycle": lifecycle}, "source": source}
     >>> cells = [cell("code", "variant = 0", ["parameters"]),
-    ...          cell("code", "from lifecycle_lib.checks import check"),
+    ...          cell("code", "from lifecycle_lib.exercises import check"),
     ...          cell("markdown", "**q01_1** (2 points) What is 3 plus the variant?", ["question"], id="q01_1", points=2),
     ...          cell("code", "n = 3 + variant", ["answer"], id="q01_1", answer="n"),
     ...          cell("code", "n = 3 * variant", ["mistake", "nbval-skip"], id="q01_1", hint="Add, do not multiply."),

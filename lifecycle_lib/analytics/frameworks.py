@@ -9,7 +9,7 @@
 
 Each stage carries its order, a key, a display name, the term the source uses in its own language, a
 definition, typical metrics and tactics. :func:`crosswalk` lines the frameworks up against the nine
-relationship stages of :mod:`lifecycle_lib.segments`, and :func:`place_contacts` uses that alignment to
+relationship stages of :mod:`lifecycle_lib.analytics.segments`, and :func:`place_contacts` uses that alignment to
 put every contact in a stage of any framework.
 """
 
@@ -372,7 +372,7 @@ def stages(framework: str = "classic") -> pd.DataFrame:
 
 
 def crosswalk(names: bool = False) -> pd.DataFrame:
-    """Align the three frameworks with the relationship stages of :mod:`lifecycle_lib.segments`.
+    """Align the three frameworks with the relationship stages of :mod:`lifecycle_lib.analytics.segments`.
 
     One row per relationship stage (in the order of ``segments.RELATIONSHIP_STAGES``), one column per
     framework holding the stage key (or its display name with ``names=True``), and a ``note`` saying
@@ -407,7 +407,7 @@ _TABLE_ARGS = ("contacts", "orders", "events", "subscriptions", "tickets", "revi
 def place_contacts(tables_or_stages, framework: str = "classic", as_of=None, **stage_kwargs) -> pd.DataFrame:
     """Place every contact in a stage of a framework.
 
-    The relationship stage of :func:`lifecycle_lib.segments.relationship_stages` is computed first (or
+    The relationship stage of :func:`lifecycle_lib.analytics.segments.relationship_stages` is computed first (or
     taken as given), then translated with :func:`crosswalk`: a lead is in *Acquire* of the classic
     framework, in *Evaluation* of the 6-stage one and *Before the action* of the purchase lifecycle.
 
@@ -438,7 +438,7 @@ def place_contacts(tables_or_stages, framework: str = "classic", as_of=None, **s
     if isinstance(tables_or_stages, pd.DataFrame) and "stage" in tables_or_stages.columns:
         rel = tables_or_stages["stage"]
     elif isinstance(tables_or_stages, dict):
-        from lifecycle_lib import segments
+        from lifecycle_lib.analytics import segments
 
         tables = {k: v for k, v in tables_or_stages.items() if k in _TABLE_ARGS}
         if "orders" not in tables:

@@ -1,13 +1,13 @@
 """Confined, time-limited, pre-started Python processes that run notebook code for the grader.
 
-Each job runs in its own process of :mod:`lifecycle_lib._kernel_harness`. On Linux with
+Each job runs in its own process of :mod:`lifecycle_lib.tools.grade._harness`. On Linux with
 Debian's ``bubblewrap`` the process sees, read-only, only the system folders, the Python
 installation, this package and its sample data, plus a private empty ``/tmp``: no home folder,
 no other checkout of the course, none of the folders the grader hides (solutions, roster,
 gradebook, other submissions). It has no network, its own process and user namespaces (it runs as ``nobody``)
 and dies with the grader. Without bubblewrap it runs unconfined but still time-, memory- and
 output-limited (see :func:`bwrap_path` and the ``sandbox`` argument of
-:func:`lifecycle_lib.grading.grade`).
+:func:`lifecycle_lib.tools.grade.grading.grade`).
 
 Processes are started ahead of need (:class:`WarmPool`) so the cost of importing pandas and
 IPython overlaps with other submissions' work.
@@ -28,9 +28,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lifecycle_lib._util.paths import PACKAGE_DIR, REPO_ROOT
+
 __all__ = ["bwrap_path", "Confinement", "JobResult", "HarnessProcess", "WarmPool"]
 
-HARNESS = Path(__file__).with_name("_kernel_harness.py")
+HARNESS = Path(__file__).with_name("_harness.py")
 _BWRAP_WORKS: dict[str, bool] = {}
 
 
@@ -108,7 +110,7 @@ class Confinement:
     preload: tuple = ("numpy", "pandas")
 
     def _protected(self) -> list[Path]:
-        keep = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), HARNESS.parent.resolve(),
+        keep = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), PACKAGE_DIR,
                 Path(sys.executable).resolve().parent}
         return sorted(keep)
 
@@ -118,7 +120,7 @@ class Confinement:
         Outermost first, without folders already inside another (an allowlist: a home folder or
         another checkout of the course with its solutions is simply not there).
         """
-        needed = sorted({p for p in [*self._protected(), HARNESS.parent.parent.resolve() / "datasets"] if p.exists()})
+        needed = sorted({p for p in [*self._protected(), REPO_ROOT / "datasets"] if p.exists()})
         shown: list[Path] = []
         for path in needed:
             if not any(_inside(path, s) for s in shown) and not any(_inside(path, Path(f)) for f in _SYSTEM_FOLDERS):

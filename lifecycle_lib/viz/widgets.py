@@ -134,7 +134,7 @@ def _in_kernel() -> bool:
 
 def _stage_counts(tables):
     def compute(**thresholds):
-        from lifecycle_lib import segments
+        from lifecycle_lib.analytics import segments
 
         return segments.stage_counts(tables, **thresholds)
 
@@ -153,7 +153,7 @@ def segment_view(tables, compute=None, controls=None, **values):
     >>> [float(p.get_height()) for p in fig.axes[0].patches]
     [6.0, 5.0]
     """
-    from lifecycle_lib import plots
+    from lifecycle_lib.viz import plots
 
     return explorer_view(compute or _stage_counts(tables), controls or SEGMENT_CONTROLS, plots.stage_bar, **values)
 
@@ -167,7 +167,7 @@ def segment_explorer(tables, compute=None, controls=None):
     >>> [w.description for w in box.children[0].children[1:]]
     ['new days', 'at risk factor', 'lapsed factor']
     """
-    from lifecycle_lib import plots
+    from lifecycle_lib.viz import plots
 
     return explorer(compute or _stage_counts(tables), controls or SEGMENT_CONTROLS, plots.stage_bar,
                     title="Relationship stages")
@@ -184,7 +184,7 @@ def _funnel_parts(events, orders, compute, by):
         groups += [str(g) for g in pd.unique(events[by].dropna().astype(str))]
 
     def default(events, orders):
-        from lifecycle_lib import funnel
+        from lifecycle_lib.analytics import funnel
 
         return funnel.funnel(events, orders).set_index("step")["contacts"]
 
@@ -212,7 +212,7 @@ def funnel_view(events, orders=None, compute=None, by="business", group="all"):
     >>> len(funnel_view(ev, compute=count, group="shop").axes[0].patches)
     2
     """
-    from lifecycle_lib import plots
+    from lifecycle_lib.viz import plots
 
     _, run = _funnel_parts(events, orders, compute, by)
     return plots.funnel_chart(run(group), title=f"Funnel: {group}")
@@ -229,7 +229,7 @@ def funnel_explorer(events, orders=None, compute=None, by="business"):
     """
     import ipywidgets
 
-    from lifecycle_lib import plots
+    from lifecycle_lib.viz import plots
 
     groups, run = _funnel_parts(events, orders, compute, by)
     choose = ipywidgets.Dropdown(options=groups, value="all", description=by or "group")
@@ -242,7 +242,7 @@ def funnel_explorer(events, orders=None, compute=None, by="business"):
 
 def _rfm_scores(orders_or_summary):
     def compute(bins):
-        from lifecycle_lib import rfm
+        from lifecycle_lib.analytics import rfm
 
         return rfm.rfm_scores(orders_or_summary, bins=bins)
 
@@ -260,7 +260,7 @@ def rfm_view(orders_or_summary, compute=None, controls=None, **values):
     >>> sorted(t.get_text() for t in rfm_view(None, compute=scores).axes[0].texts)
     ['1', '1', '1']
     """
-    from lifecycle_lib import plots
+    from lifecycle_lib.viz import plots
 
     return explorer_view(compute or _rfm_scores(orders_or_summary), controls or RFM_CONTROLS, plots.rfm_grid,
                          **values)
@@ -274,7 +274,7 @@ def rfm_explorer(orders_or_summary, compute=None, controls=None):
     >>> box.children[0].children[1].max
     5
     """
-    from lifecycle_lib import plots
+    from lifecycle_lib.viz import plots
 
     return explorer(compute or _rfm_scores(orders_or_summary), controls or RFM_CONTROLS, plots.rfm_grid,
                     title="RFM grid")
@@ -286,7 +286,7 @@ def rfm_explorer(orders_or_summary, compute=None, controls=None):
 def _cumulative_value(annual_spend, retention, discount, years):
     import pandas as pd
 
-    from lifecycle_lib import clv
+    from lifecycle_lib.analytics import clv
 
     return pd.Series(
         [clv.simple_five_year_value(annual_spend, retention, years=k, discount=discount) for k in range(1, years + 1)],
@@ -296,7 +296,7 @@ def _cumulative_value(annual_spend, retention, discount, years):
 
 
 def _clv_draw(values):
-    from lifecycle_lib import plots
+    from lifecycle_lib.viz import plots
 
     return plots.clv_curve(values, title=f"Value of one customer over {len(values)} years")
 

@@ -2,8 +2,8 @@
 
 One command cleans every notebook of the course in place::
 
-    python -m lifecycle_lib.hygiene              # notebooks/, solutions/, exercises/
-    python -m lifecycle_lib.hygiene --check      # only report; exit 1 if any notebook is dirty
+    python -m lifecycle_lib.tools.site.hygiene              # notebooks/, solutions/, exercises/
+    python -m lifecycle_lib.tools.site.hygiene --check      # only report; exit 1 if any notebook is dirty
 
 Cells pinned for nbval with ``# NBVAL_CHECK_OUTPUT`` (or the tag ``nbval-check-output``) keep
 their outputs and execution count, because nbval compares only what is stored.
@@ -220,7 +220,7 @@ def main(argv=None) -> int:
     import argparse
 
     parser = argparse.ArgumentParser(
-        prog="python -m lifecycle_lib.hygiene",
+        prog="python -m lifecycle_lib.tools.site.hygiene",
         description="Strip outputs, execution counts and run-time metadata from notebooks "
         "(cells pinned with NBVAL_CHECK_OUTPUT keep theirs).",
     )

@@ -23,6 +23,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from lifecycle_lib.errors import MAX_EXAMPLES, DataError
+from lifecycle_lib.errors import _show
+
 __all__ = [
     "DataError",
     "Column",
@@ -38,76 +41,7 @@ __all__ = [
     "read_orders",
 ]
 
-MAX_EXAMPLES = 5
 _STR = pd.StringDtype("pyarrow")  # vectorised string operations on a million rows
-
-
-class DataError(ValueError):
-    """A problem in a user's data, explained in one message: what, where, and how to fix it.
-
-    Attributes
-    ----------
-    problem : str
-        What is wrong.
-    file : str or None
-        The file the data came from (None for an in-memory frame).
-    column : str or None
-        The column concerned (None when the problem is not about one column).
-    rows : list of int
-        Where: rows as a spreadsheet shows them (the header is row 1, the first data row is
-        row 2); for a frame that came from no file, its index labels.
-    values : list
-        The offending values at those rows (same order as ``rows``, or empty).
-    fix : str
-        What to do about it.
-
-    Examples
-    --------
-    >>> err = DataError("dates cannot be read", file="orders.csv", column="order_date",
-    ...                 rows=[3, 7], values=["31/02/2024", "yesterday"],
-    ...                 fix="write dates as YYYY-MM-DD")
-    >>> print(err)
-    orders.csv: column 'order_date': dates cannot be read (row 3: '31/02/2024'; row 7: 'yesterday'; row 1 is the header). Fix: write dates as YYYY-MM-DD.
-    >>> err.rows
-    [3, 7]
-    """
-
-    def __init__(self, problem, *, file=None, column=None, rows=None, values=None, fix=None):
-        self.problem = str(problem)
-        self.file = None if file is None else str(file)
-        self.column = column
-        self.rows = [r if isinstance(r, str) else int(r) for r in (rows if rows is not None else [])]
-        self.values = list(values) if values is not None else []
-        self.fix = fix
-        super().__init__(self._message())
-
-    def _message(self) -> str:
-        text = f"{self.file}: " if self.file else ""
-        if self.column is not None:
-            text += f"column {self.column!r}: "
-        text += self.problem
-        if self.rows:
-            word = "row" if self.file else "index"
-            shown = self.rows[:MAX_EXAMPLES]
-            vals = self.values[:MAX_EXAMPLES]
-            parts = [f"{word} {r}: {_show(v)}" for r, v in zip(shown, vals)] if vals else [f"{word} {r}" for r in shown]
-            if len(self.rows) > len(shown):
-                parts.append(f"and {len(self.rows) - len(shown)} more")
-            if self.file:
-                parts.append("row 1 is the header")
-            text += " (" + "; ".join(parts) + ")"
-        text += f". Fix: {self.fix.rstrip('.')}." if self.fix else "."
-        return text
-
-    def __str__(self) -> str:
-        return self._message()
-
-
-def _show(value) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return "(empty)"
-    text = repr(value.item() if hasattr(value, "item") else value)
-    return text if len(text) <= 40 else text[:37] + "...'"
 
 
 # --------------------------------------------------------------------------------------------
@@ -228,12 +162,12 @@ def require_columns(frame, columns, *, what: str, fix: str | None = None) -> Non
     >>> require_columns(orders, ["contact_id", "order_date"], what="orders")
     Traceback (most recent call last):
     ...
-    lifecycle_lib.schema.DataError: column 'order_date': not found in the orders (columns present: contact_id, amount). Fix: pass the right column name, or rename your column.
+    lifecycle_lib.errors.DataError: column 'order_date': not found in the orders (columns present: contact_id, amount). Fix: pass the right column name, or rename your column.
     """
     if not isinstance(frame, pd.DataFrame):
         raise TypeError(
             f"the {what} must be a pandas DataFrame, not {type(frame).__name__}; "
-            "load your file with pandas (or lifecycle_lib.schema.read_orders) first"
+            "load your file with pandas (or lifecycle_lib.data.schema.read_orders) first"
         )
     missing = [c for c in columns if c not in frame.columns]
     if missing:
@@ -260,7 +194,7 @@ def validate(df: pd.DataFrame, table: str, file=None) -> pd.DataFrame:
     >>> validate(orders.drop(columns="amount"), "orders_file")
     Traceback (most recent call last):
     ...
-    lifecycle_lib.schema.DataError: column 'amount': a required column is missing (columns found: 'customer_id', 'order_date'). Fix: add a column named 'amount' holding float values, or rename the column that holds them.
+    lifecycle_lib.errors.DataError: column 'amount': a required column is missing (columns found: 'customer_id', 'order_date'). Fix: add a column named 'amount' holding float values, or rename the column that holds them.
     """
     if table not in TABLES:
         raise DataError(
@@ -272,7 +206,7 @@ def validate(df: pd.DataFrame, table: str, file=None) -> pd.DataFrame:
         raise DataError(
             f"expected a pandas DataFrame for the {table} table, got {type(df).__name__}",
             file=file,
-            fix="read the file with lifecycle_lib.schema.read_table() or pandas first",
+            fix="read the file with lifecycle_lib.data.schema.read_table() or pandas first",
         )
     for col in TABLES[table]:
         if col.name not in df.columns:
@@ -556,7 +490,7 @@ def parse_amounts(values, *, column="amount", file=None, rows=None) -> pd.Series
     >>> parse_amounts(pd.Series(["10", "ten"]), column="Total", file="shop.csv")
     Traceback (most recent call last):
     ...
-    lifecycle_lib.schema.DataError: shop.csv: column 'Total': text where an amount was expected (row 3: 'ten'; row 1 is the header). Fix: write plain numbers such as 1234.50 (a currency symbol is fine), or pass amount_col=... (command line: --amount-col) to use another column.
+    lifecycle_lib.errors.DataError: shop.csv: column 'Total': text where an amount was expected (row 3: 'ten'; row 1 is the header). Fix: write plain numbers such as 1234.50 (a currency symbol is fine), or pass amount_col=... (command line: --amount-col) to use another column.
     """
     series = pd.Series(values)
     if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):

@@ -8,7 +8,7 @@ Three levels, from the back of an envelope to a probabilistic model:
   :class:`GammaGamma` (Fader, Hardie & Lee 2005; Fader & Hardie 2013) for how much each will be
   worth; :func:`five_year_value` combines them.
 
-Both models are fitted by maximum likelihood on an :func:`lifecycle_lib.rfm.rfm_summary` table
+Both models are fitted by maximum likelihood on an :func:`lifecycle_lib.analytics.rfm.rfm_summary` table
 (``frequency``, ``recency``, ``T``, ``monetary_value``); time is in whatever unit the summary uses.
 On the CDNOW sample (first 39 weeks) they reproduce the published estimates (see ``tests/test_clv.py``).
 scipy is imported only when a model is fitted or used, so importing this module stays light.
@@ -32,16 +32,16 @@ DAYS_PER_YEAR = 365.25
 
 
 def _data_error(problem: str, **where) -> Exception:
-    from lifecycle_lib.schema import DataError
+    from lifecycle_lib.errors import DataError
 
     return DataError(problem, **where)
 
 
 def _require_columns(frame, columns, what):
-    from lifecycle_lib.schema import require_columns
+    from lifecycle_lib.data.schema import require_columns
 
     require_columns(frame, columns, what=what,
-                    fix="pass the right column name, or build the summary with lifecycle_lib.rfm.rfm_summary")
+                    fix="pass the right column name, or build the summary with lifecycle_lib.analytics.rfm.rfm_summary")
 
 
 # --- simple values ---------------------------------------------------------------------------------
@@ -218,7 +218,7 @@ def _check_summary(summary, columns, what="summary"):
                 column=c,
                 rows=(np.flatnonzero(bad) + 2).tolist(),
                 values=v[bad][:5].tolist(),
-                fix="build the summary with lifecycle_lib.rfm.rfm_summary",
+                fix="build the summary with lifecycle_lib.analytics.rfm.rfm_summary",
             )
     if "recency" in values and "T" in values:
         bad = values["recency"] > values["T"] + 1e-9
@@ -227,7 +227,7 @@ def _check_summary(summary, columns, what="summary"):
                 "recency (age at the last purchase) is larger than T (age at the end)",
                 column="recency",
                 rows=(np.flatnonzero(bad) + 2).tolist(),
-                fix="use the same observation end for both, as lifecycle_lib.rfm.rfm_summary does",
+                fix="use the same observation end for both, as lifecycle_lib.analytics.rfm.rfm_summary does",
             )
     return values
 

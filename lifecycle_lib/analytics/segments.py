@@ -38,8 +38,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from lifecycle_lib._columns import IdCodes, Text, fmt as _fmt, is_label, join as _join, label_codes
-from lifecycle_lib._columns import plural as _plural, str_column, where as _where
+from lifecycle_lib._util.columns import IdCodes, Text, fmt as _fmt, is_label, join as _join, label_codes
+from lifecycle_lib._util.columns import plural as _plural, str_column, where as _where
 
 __all__ = [
     "RELATIONSHIP_STAGES",
@@ -109,7 +109,7 @@ _DAY = np.timedelta64(1, "D")
 # Input checks and helpers
 # ---------------------------------------------------------------------------------------------
 def _need(frame, columns, table: str) -> None:
-    from lifecycle_lib.schema import require_columns
+    from lifecycle_lib.data.schema import require_columns
 
     if frame is not None:  # optional tables may be left out
         require_columns(frame, columns, what=f"{table} table",
@@ -118,7 +118,7 @@ def _need(frame, columns, table: str) -> None:
 
 def _times(frame: pd.DataFrame, column: str, table: str) -> np.ndarray:
     """A datetime column as datetime64[ns] (naive), with a DataError naming unreadable rows."""
-    from lifecycle_lib.schema import DataError
+    from lifecycle_lib.errors import DataError
 
     raw = frame[column]
     parsed = pd.to_datetime(raw, errors="coerce")

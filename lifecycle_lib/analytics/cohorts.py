@@ -11,13 +11,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from lifecycle_lib._columns import IdCodes
+from lifecycle_lib._util.columns import IdCodes
 
 __all__ = ["cohort_sizes", "retention_matrix", "revenue_matrix"]
 
 
 def _check_columns(orders: pd.DataFrame, columns) -> None:
-    from lifecycle_lib.schema import require_columns
+    from lifecycle_lib.data.schema import require_columns
 
     require_columns(orders, columns, what="orders",
                     fix="rename your column or pass its name (customer_id_col=..., datetime_col=..., amount_col=...)")
@@ -25,7 +25,7 @@ def _check_columns(orders: pd.DataFrame, columns) -> None:
 
 def _periods(orders: pd.DataFrame, customer_id_col: str, datetime_col: str, period: str):
     """Customer codes, cohort period ordinals, period offsets k, and the cohort Period labels."""
-    from lifecycle_lib.schema import DataError
+    from lifecycle_lib.errors import DataError
 
     dates = pd.to_datetime(orders[datetime_col], errors="coerce")
     bad = dates.isna() & orders[datetime_col].notna()
@@ -172,7 +172,7 @@ def revenue_matrix(orders: pd.DataFrame, customer_id_col: str = "contact_id", da
     _check_columns(orders, [customer_id_col, datetime_col, amount_col])
     amounts = pd.to_numeric(orders[amount_col], errors="coerce")
     if amounts.isna().any():
-        from lifecycle_lib.schema import DataError
+        from lifecycle_lib.errors import DataError
 
         rows = np.flatnonzero(amounts.isna().to_numpy())
         raise DataError("amounts are missing or not numbers", column=amount_col, rows=list(orders.index[rows]),

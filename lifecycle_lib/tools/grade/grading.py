@@ -22,7 +22,7 @@ How a submission is graded, and why it can be trusted:
   or a later tamper is kept.
 - Expected answers come from the reference solution for the student's variant, run in a
   process of its own, never in the student's; the typical mistakes of the reference give
-  hints. The comparison is :func:`lifecycle_lib.checks.compare`, the self-check's own.
+  hints. The comparison is :func:`lifecycle_lib.exercises.checks.compare`, the self-check's own.
 - The submission file is only read. ``OUT/gradebook.csv`` (student, exercise, question,
   points, max_points, status, message) and ``OUT/feedback/STUDENT.html`` are written
   atomically, and the same inputs give the same gradebook.
@@ -49,7 +49,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lifecycle_lib.schema import DataError
+from lifecycle_lib._util.paths import REPO_ROOT
+
+from lifecycle_lib.errors import DataError
 
 __all__ = [
     "Reference",
@@ -80,7 +82,7 @@ STATUSES = {
 }
 
 _MAX_NOTEBOOK_BYTES = 100 * 1024 * 1024
-_QUIET_MODULES = ["lifecycle_lib.checks"]
+_QUIET_MODULES = ["lifecycle_lib.exercises.checks"]
 
 
 class PlainDataError(ValueError):
@@ -93,10 +95,10 @@ class PlainDataError(ValueError):
 class Reference:
     """A reference solution as the grader uses it: the parsed exercise and its self-check key.
 
-    ``questions`` are :class:`lifecycle_lib.exercises.Question` objects, in notebook order.
+    ``questions`` are :class:`lifecycle_lib.tools.build.Question` objects, in notebook order.
     :func:`load_reference` reads one from a solution notebook; built by hand:
 
-    >>> from lifecycle_lib.exercises import Question
+    >>> from lifecycle_lib.tools.build import Question
     >>> reference = Reference("01_demo", Path("solutions/01_demo.ipynb"), key={},
     ...                       questions=(Question("q01_1", 2, "How many?", "n", "n = 3 + variant"),
     ...                                  Question("q01_2", 1, "Which?", "pick", "pick = 'a'")))
@@ -123,7 +125,7 @@ class Reference:
     def steps(self, variants) -> list[dict]:
         """The harness job computing every expected answer and typical mistake for ``variants``.
 
-        It calls :func:`lifecycle_lib.checks.expected_answers`, the self-check's own function, on
+        It calls :func:`lifecycle_lib.exercises.checks.expected_answers`, the self-check's own function, on
         this reference's key, in a process of its own (one process serves several variants, so
         the imports are paid once); each value then leaves the process as plain data, exactly
         as a student's answer does, so both sides are compared in the same form. Snapshots are
@@ -131,7 +133,7 @@ class Reference:
         reference fails leaves its labels without a value.
         """
         steps = [{"code": ("import json as _json\n"
-                           "from lifecycle_lib.checks import expected_answers as _compute_expected\n"
+                           "from lifecycle_lib.exercises.checks import expected_answers as _compute_expected\n"
                            f"_key = _json.loads({json.dumps(json.dumps(self.key))})"),
                   "where": "loading the key"}]
         for variant in variants:
@@ -154,7 +156,7 @@ class Reference:
 
 
 def load_reference(path) -> Reference:
-    """Read a solution notebook with :func:`lifecycle_lib.exercises.parse_solution` (the authors' format).
+    """Read a solution notebook with :func:`lifecycle_lib.tools.build.parse_solution` (the authors' format).
 
     No two questions may share an answer variable: a submission's answer is the last value its
     variable held.
@@ -162,7 +164,7 @@ def load_reference(path) -> Reference:
     >>> import json, tempfile, pathlib
     >>> cells = [
     ...   {"cell_type": "code", "metadata": {"tags": ["parameters"]}, "source": "variant = 0"},
-    ...   {"cell_type": "code", "metadata": {}, "source": "from lifecycle_lib.checks import check"},
+    ...   {"cell_type": "code", "metadata": {}, "source": "from lifecycle_lib.exercises import check"},
     ...   {"cell_type": "markdown", "metadata": {"tags": ["question"], "lifecycle": {"id": "q01_1", "points": 2}},
     ...    "source": "**q01_1** (2 points) How many?"},
     ...   {"cell_type": "code", "metadata": {"tags": ["answer"], "lifecycle": {"id": "q01_1", "answer": "n"}},
@@ -177,7 +179,7 @@ def load_reference(path) -> Reference:
     >>> load_reference(folder / "01_demo.ipynb")
     Reference('01_demo', 1 questions: q01_1)
     """
-    from lifecycle_lib import exercises
+    from lifecycle_lib.tools import build as exercises
 
     path = Path(path)
     if not path.exists():
@@ -243,7 +245,7 @@ def read_roster(path) -> list[RosterEntry]:
     >>> read_roster(p)
     Traceback (most recent call last):
     ...
-    lifecycle_lib.schema.DataError: ...roster.csv: the roster has no column 'variant'...
+    lifecycle_lib.errors.DataError: ...roster.csv: the roster has no column 'variant'...
     """
     path = Path(path)
     try:
@@ -335,7 +337,7 @@ def decode_plain(data, _depth: int = 0):
     >>> decode_plain({"__class__": "Always"})
     Traceback (most recent call last):
     ...
-    lifecycle_lib.grading.PlainDataError: not plain data: a dict with keys ['__class__']
+    lifecycle_lib.tools.grade.grading.PlainDataError: not plain data: a dict with keys ['__class__']
     """
     if _depth > 40:
         raise PlainDataError("nested too deeply")
@@ -461,8 +463,8 @@ def _decode_index(body, depth):
 # ----------------------------------------------------------------------------- comparing
 
 def _verdict(question, expected, mistakes: list, received):
-    """The self-check's own judgement (:func:`lifecycle_lib.checks.diagnose`) of two values rebuilt here."""
-    from lifecycle_lib import checks
+    """The self-check's own judgement (:func:`lifecycle_lib.exercises.checks.diagnose`) of two values rebuilt here."""
+    from lifecycle_lib.exercises import checks
 
     target = checks.Expected(question.id, question.answer, expected, dict(question.compare or {}), list(mistakes),
                              question.points)
@@ -773,13 +775,13 @@ def grade(submissions, roster, out, source=None, workers=None, timeout=120.0, *,
     >>> grade(["ada.ipynb"], roster="no/such/roster.csv", out="graded")
     Traceback (most recent call last):
     ...
-    lifecycle_lib.schema.DataError: no/such/roster.csv: the roster does not exist. Fix: ...
+    lifecycle_lib.errors.DataError: no/such/roster.csv: the roster does not exist. Fix: ...
     """
-    from lifecycle_lib import _sandbox
+    from lifecycle_lib.tools.grade import _sandbox
 
     roster_path = Path(roster)
     entries = read_roster(roster_path)
-    source = Path(source) if source is not None else Path(__file__).resolve().parents[1] / "solutions"
+    source = Path(source) if source is not None else REPO_ROOT / "solutions"
     out = Path(out)
     paths = [Path(s) for s in submissions]
     matched = _match(paths, entries, roster_path.resolve().parent)
@@ -803,7 +805,7 @@ def grade(submissions, roster, out, source=None, workers=None, timeout=120.0, *,
                           stacklevel=2)
 
     out.mkdir(parents=True, exist_ok=True)
-    package_root = Path(__file__).resolve().parents[1]
+    package_root = REPO_ROOT
     hide = [source, source.parent / "exercises" / ".keys", package_root / "exercises" / ".keys",
             package_root / "solutions", roster_path, roster_path.parent, out, Path.home()]
     for path in paths:

@@ -117,7 +117,7 @@ def select_lessons(folder="notebooks", lessons=None) -> list[Path]:
     >>> [p.name for p in select_lessons(folder, ["3"])]
     ['03_reach.ipynb']
     """
-    from lifecycle_lib.cli import UsageError
+    from lifecycle_lib.errors import UsageError
 
     folder = Path(folder)
     available = sorted(p for p in folder.glob("*.ipynb") if LESSON_NAME.match(p.name))
@@ -303,12 +303,12 @@ def render_course(out, lessons=None, workers=None, source="notebooks", timeout: 
     >>> render_course("/tmp/unused-site", source="/nonexistent")
     Traceback (most recent call last):
     ...
-    lifecycle_lib.cli.UsageError: no lesson notebooks (NN_name.ipynb) in /nonexistent/
+    lifecycle_lib.errors.UsageError: no lesson notebooks (NN_name.ipynb) in /nonexistent/
     """
     import multiprocessing
     import multiprocessing.connection
 
-    from lifecycle_lib.navigation import notebook_title
+    from lifecycle_lib.tools.site.navigation import notebook_title
 
     paths = select_lessons(source, lessons)
     out = Path(out)
@@ -403,7 +403,7 @@ def main(argv=None) -> int:
     """Command line (the same as ``lifecycle render``)."""
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m lifecycle_lib.render", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m lifecycle_lib.tools.site.render", description=__doc__.splitlines()[0])
     parser.add_argument("--out", required=True)
     parser.add_argument("--lessons", nargs="*", default=None)
     parser.add_argument("--workers", type=int, default=None)

@@ -1,0 +1,1 @@
+"""Small helpers with no project imports: column kernels, notebook files, paths."""

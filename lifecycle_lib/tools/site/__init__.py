@@ -1,0 +1,1 @@
+"""The rendered course and the notebooks' upkeep: render, navigation cells, output hygiene."""
