@@ -223,18 +223,12 @@ def main(argv=None):
 
         def stages():
             return segments.relationship_stages(
-                tables["contacts"],
-                full_orders,
-                tables["events"],
-                tables["subscriptions"],
-                tables["tickets"],
-                tables["reviews"],
-                tables["referrals"],
-                as_of=as_of,
+                {"contacts": tables["contacts"], "orders": full_orders, "events": tables["events"], "subscriptions": tables["subscriptions"], "tickets": tables["tickets"], "reviews": tables["reviews"], "referrals": tables["referrals"]},
+                observation_period_end=as_of,
             )
 
         def orders_only():
-            return segments.relationship_stages(None, orders, as_of=as_of)
+            return segments.relationship_stages({"orders": orders}, observation_period_end=as_of)
 
         t_stages, _ = best_of(stages, args.repeat)
         t_stages_orders, _ = best_of(orders_only, args.repeat)

@@ -40,10 +40,10 @@ def best_of(fn, repeat: int):
     return best, result
 
 
-def our_order_features(orders: pd.DataFrame, as_of: pd.Timestamp):
+def our_order_features(orders: pd.DataFrame, observation_period_end: pd.Timestamp):
     """relationship_stages' order features for the buyers, through the module's own code path."""
     od = segments._times(orders, "order_date", "orders")
-    keep = od < as_of.to_datetime64().astype("datetime64[ns]")
+    keep = od < observation_period_end.to_datetime64().astype("datetime64[ns]")
     ids = segments.IdCodes(segments._rows(orders["contact_id"], keep))
     n_orders, n_days, first, last = segments._order_features(orders, od, keep, ids.given[0], ids.n)
     return ids.index, n_orders, n_days, first, last
@@ -97,9 +97,9 @@ def main() -> None:
     tables = {k: data[k] for k in TABLES}
     cases = [
         ("segments.relationship_stages (all tables)", len(data["contacts"]),
-         lambda: segments.relationship_stages(**tables)),
+         lambda: segments.relationship_stages(tables)),
         ("segments.relationship_stages (orders only)", len(data["orders"]),
-         lambda: segments.relationship_stages(None, data["orders"])),
+         lambda: segments.relationship_stages({"orders": data["orders"]})),
         ("segments.behaviour_types", len(data["contacts"]), lambda: segments.behaviour_types(data)),
         ("cohorts.retention_matrix", len(data["orders"]), lambda: cohorts.retention_matrix(data["orders"])),
         ("cohorts.revenue_matrix", len(data["orders"]), lambda: cohorts.revenue_matrix(data["orders"])),
@@ -121,10 +121,10 @@ def main() -> None:
     con = duckdb.connect()
     orders = data["orders"]
     con.register("orders", orders)
-    as_of = pd.Timestamp(datasets.AS_OF)
+    observation_period_end = pd.Timestamp(datasets.AS_OF)
 
-    ours_t, ours = best_of(lambda: our_order_features(orders, as_of), args.repeat)
-    duck_t, duck = best_of(lambda: con.execute(ORDER_FEATURES_SQL, [as_of.to_pydatetime()]).df(), args.repeat)
+    ours_t, ours = best_of(lambda: our_order_features(orders, observation_period_end), args.repeat)
+    duck_t, duck = best_of(lambda: con.execute(ORDER_FEATURES_SQL, [observation_period_end.to_pydatetime()]).df(), args.repeat)
     index, n_orders, n_days, first, last = ours
     duck = duck.set_index("contact_id").reindex(index)
     same_features = (np.array_equal(duck["n_orders"].to_numpy(), n_orders)

@@ -83,10 +83,10 @@ def _report(args):
     report.make_report(
         args.orders_file,
         out=args.out,
-        as_of=args.as_of,
-        customer_col=args.customer_col,
-        date_col=args.date_col,
-        amount_col=args.amount_col,
+        observation_period_end=args.observation_period_end,
+        customer_id_col=args.customer_id_col,
+        datetime_col=args.datetime_col,
+        monetary_value_col=args.monetary_value_col,
         order_col=args.order_col,
         product_col=args.product_col,
         sheet=args.sheet,
@@ -151,12 +151,16 @@ def build_parser() -> argparse.ArgumentParser:
     rep = sub.add_parser("report", help="'who is my customer?' report on your own orders file")
     rep.add_argument("orders_file")
     rep.add_argument("--out", required=True, help="HTML file to write")
-    rep.add_argument("--as-of", default=None, help="date of the analysis (default: the day after the last order)")
-    rep.add_argument("--customer-col", default=None)
-    rep.add_argument("--date-col", default=None)
-    rep.add_argument("--amount-col", default=None)
-    rep.add_argument("--order-col", default=None)
-    rep.add_argument("--product-col", default=None)
+    # The long option names are the API's parameter names (see docs/glossary.md); the short ones are aliases.
+    rep.add_argument("--observation-period-end", "--as-of", default=None, metavar="DATE",
+                     help="date of the analysis (default: the day after the last order)")
+    rep.add_argument("--customer-id-col", "--customer-col", default=None, metavar="COLUMN",
+                     help="the column that identifies the customer")
+    rep.add_argument("--datetime-col", "--date-col", default=None, metavar="COLUMN", help="the order date column")
+    rep.add_argument("--monetary-value-col", "--amount-col", default=None, metavar="COLUMN",
+                     help="the amount paid column")
+    rep.add_argument("--order-col", default=None, metavar="COLUMN")
+    rep.add_argument("--product-col", default=None, metavar="COLUMN")
     rep.add_argument("--sheet", default=None, help="Excel sheet name (default: the first)")
     rep.set_defaults(func=_report)
     return parser

@@ -42,15 +42,15 @@ def test_unusable_input_exits_2_with_one_message_and_no_file(case, tmp_path, cap
 
 def test_as_of_before_first_order_exits_2(tmp_path, capsys):
     out = tmp_path / "report.html"
-    code = main(["report", str(DATA / "plain_semicolon_de.csv"), "--out", str(out), "--as-of", "2020-01-01"])
+    code = main(["report", str(DATA / "plain_semicolon_de.csv"), "--out", str(out), "--observation-period-end", "2020-01-01"])
     assert code == 2 and not out.exists()
     err = capsys.readouterr().err
-    assert "Bestelldatum" in err and "--as-of" in err
+    assert "Bestelldatum" in err and "--observation-period-end" in err
 
 
 def test_unknown_column_option_exits_2(tmp_path, capsys):
     out = tmp_path / "report.html"
-    assert main(["report", str(DATA / "plain_semicolon_de.csv"), "--out", str(out), "--customer-col", "Client"]) == 2
+    assert main(["report", str(DATA / "plain_semicolon_de.csv"), "--out", str(out), "--customer-id-col", "Client"]) == 2
     assert "'Client'" in capsys.readouterr().err and not out.exists()
 
 
@@ -102,8 +102,8 @@ def test_sample_report_uses_the_models_and_column_options(tmp_path):
         encoding="utf-8",
     )
     out = tmp_path / "mine.html"
-    code = main(["report", str(csv), "--out", str(out), "--customer-col", "buyer", "--date-col", "day",
-                 "--amount-col", "paid", "--product-col", "item"])
+    code = main(["report", str(csv), "--out", str(out), "--customer-id-col", "buyer", "--datetime-col", "day",
+                 "--monetary-value-col", "paid", "--product-col", "item"])
     assert code == 0
     text = _text(out.read_text(encoding="utf-8"))
     assert "buyer" in text and "7 customers" in text

@@ -85,29 +85,29 @@ def test_header_only(tmp_path):
 def test_no_recognisable_customer_column_lists_columns_and_options(tmp_path):
     path = write(tmp_path, "who_bought,date,amount\nann,2024-01-05,10\nbob,2024-02-01,20\n")
     err = raises(path)
-    assert_names(err, path, column="customer id", fix_words=["customer_col", "--customer-col"])
+    assert_names(err, path, column="customer id", fix_words=["customer_id_col", "--customer-id-col"])
     assert "'who_bought'" in str(err)
     # ... and the option it names makes the file readable
-    assert read_orders(path, customer_col="who_bought").customers == 2
+    assert read_orders(path, customer_id_col="who_bought").customers == 2
 
 
 def test_no_recognisable_amount_column(tmp_path):
     path = write(tmp_path, "customer,date,euros_spent\nann,2024-01-05,10\nbob,2024-02-01,20\n")
     err = raises(path)
-    assert_names(err, path, column="amount", fix_words=["amount_col", "--amount-col"])
+    assert_names(err, path, column="amount", fix_words=["monetary_value_col", "--monetary-value-col"])
     assert "'euros_spent'" in str(err)
 
 
 def test_no_recognisable_date_column(tmp_path):
     path = write(tmp_path, "customer,when,amount\nann,2024-01-05,10\nbob,2024-02-01,20\n")
     err = raises(path)
-    assert_names(err, path, column="order date", fix_words=["date_col", "--date-col"])
+    assert_names(err, path, column="order date", fix_words=["datetime_col", "--datetime-col"])
 
 
 def test_option_naming_a_column_that_is_not_there(tmp_path):
     path = write(tmp_path, GOOD)
-    err = raises(path, customer_col="Customer_Name")
-    assert_names(err, path, column="Customer_Name", fix_words=["customer_col"])
+    err = raises(path, customer_id_col="Customer_Name")
+    assert_names(err, path, column="Customer_Name", fix_words=["customer_id_col"])
     assert "'customer'" in str(err)
 
 
@@ -130,7 +130,7 @@ def test_text_in_amounts_names_rows_and_values(tmp_path):
 def test_a_single_customer(tmp_path):
     path = write(tmp_path, "customer,date,amount\nann,2024-01-05,10\nann,2024-02-01,20\n")
     err = raises(path)
-    assert_names(err, path, column="customer", fix_words=["customer_col"])
+    assert_names(err, path, column="customer", fix_words=["customer_id_col"])
     assert "one customer" in str(err) and "'ann'" in str(err)
 
 
@@ -143,8 +143,8 @@ def test_all_orders_on_one_day(tmp_path):
 
 def test_as_of_before_the_first_order(tmp_path):
     path = write(tmp_path, GOOD)
-    err = raises(path, as_of="2023-12-31")
-    assert_names(err, path, column="date", fix_words=["--as-of", "2024-03-10"])
+    err = raises(path, observation_period_end="2023-12-31")
+    assert_names(err, path, column="date", fix_words=["--observation-period-end", "2024-03-10"])
     assert err.rows == [2]
 
 
@@ -322,16 +322,16 @@ def test_missing_customer_ids_dropped_and_counted(tmp_path):
 
 def test_future_dates_left_out_after_as_of(tmp_path):
     path = write(tmp_path, GOOD + "bob,2030-01-01,20\n")
-    result = read_orders(path, as_of="2024-06-01")
+    result = read_orders(path, observation_period_end="2024-06-01")
     assert result.orders["order_date"].max() < pd.Timestamp("2024-06-01")
-    assert result.as_of == pd.Timestamp("2024-06-01")
+    assert result.observation_period_end == pd.Timestamp("2024-06-01")
     finding = [f for f in result.findings if f.issue.startswith("dates on or after")][0]
     assert finding.rows == 1 and finding.examples == [6]
 
 
 def test_default_as_of_is_the_day_after_the_last_order(tmp_path):
     result = read_orders(write(tmp_path, GOOD))
-    assert result.as_of == pd.Timestamp("2024-03-10")
+    assert result.observation_period_end == pd.Timestamp("2024-03-10")
 
 
 def test_mixed_time_zones_normalised_to_naive_utc(tmp_path):

@@ -33,7 +33,7 @@ FIXED = {"typical_gap_days": 40}
 
 
 def _stages(orders, as_of_day, **kw):
-    return segments.relationship_stages(CONTACTS, orders, as_of=BASE + pd.Timedelta(days=as_of_day), **kw)
+    return segments.relationship_stages({"contacts": CONTACTS, "orders": orders}, observation_period_end=BASE + pd.Timedelta(days=as_of_day), **kw)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -97,20 +97,21 @@ def test_thresholds_move_results_in_the_documented_direction(rows, as_of_day):
 def test_hand_made_signals():
     orders = _orders([(0, 0), (0, 30), (0, 60), (1, 0), (1, 30), (1, 60), (2, 0), (2, 30), (2, 60),
                       (3, 10), (4, 0), (4, 300)])
-    as_of = BASE + pd.Timedelta(days=80)
+    observation_period_end = BASE + pd.Timedelta(days=80)
     tickets = pd.DataFrame({"contact_id": ["c1"], "opened_at": [BASE + pd.Timedelta(days=70)]})
     referrals = pd.DataFrame({"referrer_id": ["c2", "c3"], "created_at": [BASE + pd.Timedelta(days=65)] * 2})
     events = pd.DataFrame({"contact_id": ["c5", "c6", "c6"], "timestamp": [BASE] * 3,
                            "event": ["lead_magnet_signup", "visit", "page_view"], "page": [None, None, "home"]})
-    out = segments.relationship_stages(CONTACTS, orders, events, tickets=tickets, referrals=referrals, as_of=as_of,
-                                       typical_gap_days=30)
+    out = segments.relationship_stages(
+                                       {"contacts": CONTACTS, "orders": orders, "events": events, "tickets": tickets, "referrals": referrals},
+                                       observation_period_end=observation_period_end, typical_gap_days=30)
     stage = out["stage"].astype(str)
     assert stage["c0"] == "active"  # every 30 days, last 20 days ago
     assert stage["c1"] == "at_risk"  # same rhythm, but a ticket 10 days ago
     assert "1 support ticket" in out.loc["c1", "reason"]
     assert stage["c2"] == "advocate"
     assert stage["c3"] == "advocate"  # one order 70 days ago: overdue, but advocacy comes first
-    assert stage["c4"] == "at_risk"  # the order on day 300 is after as_of and does not count
+    assert stage["c4"] == "at_risk"  # the order on day 300 is after observation_period_end and does not count
     assert out.loc["c4", "n_orders"] == 1
     assert stage["c5"] == "lead"
     assert stage["c7"] == "prospect"
@@ -121,8 +122,9 @@ def test_lapsed_beats_advocate_and_cancellation_lapses():
     referrals = pd.DataFrame({"referrer_id": ["c0"], "created_at": [BASE + pd.Timedelta(days=5)]})
     subs = pd.DataFrame({"contact_id": ["c1", "c2"], "start_date": [BASE, BASE],
                          "end_date": [BASE + pd.Timedelta(days=61), pd.NaT], "end_reason": ["cancelled", None]})
-    out = segments.relationship_stages(CONTACTS, orders, subscriptions=subs, referrals=referrals,
-                                       as_of=BASE + pd.Timedelta(days=200), typical_gap_days=30)
+    out = segments.relationship_stages(
+                                       {"contacts": CONTACTS, "orders": orders, "subscriptions": subs, "referrals": referrals},
+                                       observation_period_end=BASE + pd.Timedelta(days=200), typical_gap_days=30)
     assert out.loc["c0", "stage"] == "lapsed"
     assert out.loc["c1", "stage"] == "lapsed"
     assert "cancelled" in out.loc["c1", "reason"] or "last order" in out.loc["c1", "reason"]
@@ -132,7 +134,7 @@ def test_lapsed_beats_advocate_and_cancellation_lapses():
 def test_running_subscription_keeps_a_customer_active():
     orders = _orders([(0, 0), (0, 30), (0, 60), (0, 90)])
     subs = pd.DataFrame({"contact_id": ["c0"], "start_date": [BASE], "end_date": [pd.NaT], "end_reason": [None]})
-    out = segments.relationship_stages(CONTACTS, orders, subscriptions=subs, as_of=BASE + pd.Timedelta(days=100))
+    out = segments.relationship_stages({"contacts": CONTACTS, "orders": orders, "subscriptions": subs}, observation_period_end=BASE + pd.Timedelta(days=100))
     assert out.loc["c0", "stage"] == "active"
     assert "subscription running" in out.loc["c0", "reason"]
 
@@ -140,14 +142,14 @@ def test_running_subscription_keeps_a_customer_active():
 def test_inputs_are_not_changed_and_errors_name_the_column():
     orders = _orders([(0, 0), (1, 5)])
     copy = orders.copy()
-    segments.relationship_stages(CONTACTS, orders, as_of="2025-03-01")
+    segments.relationship_stages({"contacts": CONTACTS, "orders": orders}, observation_period_end="2025-03-01")
     pd.testing.assert_frame_equal(orders, copy)
     with pytest.raises(DataError, match="order_date"):
-        segments.relationship_stages(CONTACTS, orders.rename(columns={"order_date": "date"}))
+        segments.relationship_stages({"contacts": CONTACTS, "orders": orders.rename(columns={"order_date": "date"})})
     bad = orders.astype({"order_date": object})
     bad.loc[1, "order_date"] = "yesterday"
     with pytest.raises(DataError, match="yesterday"):
-        segments.relationship_stages(CONTACTS, bad)
+        segments.relationship_stages({"contacts": CONTACTS, "orders": bad})
 
 
 @pytest.fixture(scope="module")
@@ -157,7 +159,7 @@ def tiny():
 
 def test_stages_on_simulated_data(tiny):
     tables = {k: tiny[k] for k in TABLES}
-    out = segments.relationship_stages(**tables)
+    out = segments.relationship_stages(tables)
     assert set(out.index) == set(tiny["contacts"]["contact_id"])
     counts = out["stage"].value_counts()
     for stage in ("prospect", "lead", "new", "active", "lapsed", "advocate"):
@@ -167,7 +169,7 @@ def test_stages_on_simulated_data(tiny):
     assert set(non_buyer_stages) <= {"prospect", "suspect", "lead"}
     assert all(r.startswith(s.replace("_", "-")) for r, s in zip(out["reason"], out["stage"].astype(str)))
     # a stricter lookalike threshold only removes suspects
-    strict = segments.relationship_stages(**tables, suspect_threshold=0.7)
+    strict = segments.relationship_stages(tables, suspect_threshold=0.7)
     assert set(strict.index[strict["stage"] == "suspect"]) <= set(out.index[out["stage"] == "suspect"])
     table = segments.stage_counts(out)
     assert table["contacts"].sum() == len(out)
@@ -225,7 +227,7 @@ def test_results_do_not_depend_on_column_types(tiny):
     """Arrow ids and categoricals take faster paths; plain object columns must give the same frames."""
     tables = {k: tiny[k] for k in TABLES}
     plain = _as_objects(tables)
-    for kwargs in ({}, {"as_of": "2025-06-15"}):
-        pd.testing.assert_frame_equal(segments.relationship_stages(**tables, **kwargs),
-                                      segments.relationship_stages(**plain, **kwargs))
+    for kwargs in ({}, {"observation_period_end": "2025-06-15"}):
+        pd.testing.assert_frame_equal(segments.relationship_stages(tables, **kwargs),
+                                      segments.relationship_stages(plain, **kwargs))
     pd.testing.assert_frame_equal(segments.behaviour_types(tiny), segments.behaviour_types(_as_objects(dict(tiny))))

@@ -20,7 +20,7 @@ def _check_columns(orders: pd.DataFrame, columns) -> None:
     from lifecycle_lib.data.schema import require_columns
 
     require_columns(orders, columns, what="orders",
-                    fix="rename your column or pass its name (customer_id_col=..., datetime_col=..., amount_col=...)")
+                    fix="rename your column or pass its name (customer_id_col=..., datetime_col=..., monetary_value_col=...)")
 
 
 def _periods(orders: pd.DataFrame, customer_id_col: str, datetime_col: str, period: str):
@@ -154,7 +154,7 @@ def _full_grid(matrix: pd.DataFrame, last: int) -> pd.DataFrame:
 
 
 def revenue_matrix(orders: pd.DataFrame, customer_id_col: str = "contact_id", datetime_col: str = "order_date",
-                   amount_col: str = "amount", period: str = "M", per_customer: bool = False) -> pd.DataFrame:
+                   monetary_value_col: str = "amount", period: str = "M", per_customer: bool = False) -> pd.DataFrame:
     """Revenue of each acquisition cohort in period ``k`` after its first period.
 
     With ``per_customer=True`` each cell is divided by the cohort's size (revenue per acquired customer,
@@ -169,14 +169,14 @@ def revenue_matrix(orders: pd.DataFrame, customer_id_col: str = "contact_id", da
     >>> revenue_matrix(orders, per_customer=True).values.tolist()
     [[20.0, 10.0], [5.0, nan]]
     """
-    _check_columns(orders, [customer_id_col, datetime_col, amount_col])
-    amounts = pd.to_numeric(orders[amount_col], errors="coerce")
+    _check_columns(orders, [customer_id_col, datetime_col, monetary_value_col])
+    amounts = pd.to_numeric(orders[monetary_value_col], errors="coerce")
     if amounts.isna().any():
         from lifecycle_lib.errors import DataError
 
         rows = np.flatnonzero(amounts.isna().to_numpy())
-        raise DataError("amounts are missing or not numbers", column=amount_col, rows=list(orders.index[rows]),
-                        values=orders[amount_col].iloc[rows[:5]].tolist(),
+        raise DataError("amounts are missing or not numbers", column=monetary_value_col, rows=list(orders.index[rows]),
+                        values=orders[monetary_value_col].iloc[rows[:5]].tolist(),
                         fix="write amounts as plain numbers such as 12.50")
     codes, cohort, k, last = _periods(orders, customer_id_col, datetime_col, period)
     matrix = _matrix(codes, cohort, k, amounts.to_numpy(float), period, "sum").fillna(0.0)

@@ -401,10 +401,9 @@ def crosswalk(names: bool = False) -> pd.DataFrame:
     return frame
 
 
-_TABLE_ARGS = ("contacts", "orders", "events", "subscriptions", "tickets", "reviews", "referrals")
 
 
-def place_contacts(tables_or_stages, framework: str = "classic", as_of=None, **stage_kwargs) -> pd.DataFrame:
+def place_contacts(tables_or_stages, framework: str = "classic", observation_period_end=None, **stage_kwargs) -> pd.DataFrame:
     """Place every contact in a stage of a framework.
 
     The relationship stage of :func:`lifecycle_lib.analytics.segments.relationship_stages` is computed first (or
@@ -419,7 +418,7 @@ def place_contacts(tables_or_stages, framework: str = "classic", as_of=None, **s
         ``relationship_stages`` (a frame with a ``stage`` column indexed by contact).
     framework : str
         ``"classic"``, ``"six_stage"``, ``"purchase"`` or ``"all"`` for one column per framework.
-    as_of : date-like, optional
+    observation_period_end : date-like, optional
         Passed to ``relationship_stages`` when tables are given.
     **stage_kwargs
         Thresholds passed to ``relationship_stages``.
@@ -440,10 +439,8 @@ def place_contacts(tables_or_stages, framework: str = "classic", as_of=None, **s
     elif isinstance(tables_or_stages, dict):
         from lifecycle_lib.analytics import segments
 
-        tables = {k: v for k, v in tables_or_stages.items() if k in _TABLE_ARGS}
-        if "orders" not in tables:
-            raise ValueError("place_contacts needs at least an 'orders' table in the dict of tables")
-        rel = segments.relationship_stages(**tables, as_of=as_of, **stage_kwargs)["stage"]
+        rel = segments.relationship_stages(tables_or_stages, observation_period_end=observation_period_end,
+                                           **stage_kwargs)["stage"]
     else:
         raise TypeError(
             "place_contacts takes a dict of tables (as from datasets.simulate) or the frame returned by "

@@ -142,7 +142,7 @@ def funnel(events: pd.DataFrame, orders: pd.DataFrame | None = None, steps=DEFAU
     return long.rename(columns={"group": name})
 
 
-def micro_conversions(events: pd.DataFrame, as_of=None) -> pd.DataFrame:
+def micro_conversions(events: pd.DataFrame, observation_period_end=None) -> pd.DataFrame:
     """The source's micro-conversions for each contact: flags and counts.
 
     Columns (one row per contact in ``events``):
@@ -151,7 +151,7 @@ def micro_conversions(events: pd.DataFrame, as_of=None) -> pd.DataFrame:
       page views and add-to-cart), ``newsletter`` (newsletter sign-ups), ``specific_pages`` (sizing
       guide, reviews, FAQ and pricing page views), ``video`` (video views), ``social`` (likes, follows,
       shares, comments): counts;
-    - ``time_on_site`` (total visit seconds), ``visits``, ``days_since_visit`` (as of ``as_of``, default
+    - ``time_on_site`` (total visit seconds), ``visits``, ``days_since_visit`` (as of ``observation_period_end``, default
       the day after the last event);
     - ``time_above_average``, ``visits_above_average``, ``recency_above_average`` (more recent than the
       average contact with a visit): flags;
@@ -163,7 +163,7 @@ def micro_conversions(events: pd.DataFrame, as_of=None) -> pd.DataFrame:
     ...     "event": ["visit", "page_view", "newsletter_signup", "visit", "video_view"],
     ...     "page": [None, "sizing_guide", None, None, None],
     ...     "duration_s": [300.0, None, None, 60.0, None]})
-    >>> mc = micro_conversions(events, as_of="2025-01-10")
+    >>> mc = micro_conversions(events, observation_period_end="2025-01-10")
     >>> mc[["newsletter", "specific_pages", "video", "time_above_average", "recency_above_average",
     ...     "micro_conversions"]].values.tolist()
     [[1, 1, 0, True, False, 3], [0, 0, 1, False, True, 2]]
@@ -194,14 +194,14 @@ def micro_conversions(events: pd.DataFrame, as_of=None) -> pd.DataFrame:
     out["time_on_site"] = np.bincount(codes[is_visit], weights=dur[is_visit], minlength=n)
     out["visits"] = count(is_visit)
     ts = pd.to_datetime(events["timestamp"])
-    as_of = ts.max().normalize() + pd.Timedelta(days=1) if as_of is None else pd.Timestamp(as_of)
+    observation_period_end = ts.max().normalize() + pd.Timedelta(days=1) if observation_period_end is None else pd.Timestamp(observation_period_end)
     stamps = ts.to_numpy()
     vt = stamps[is_visit].view(np.int64)
     ok = vt != _NAT
     last = np.full(n, _NAT, dtype=np.int64)
     np.maximum.at(last, codes[is_visit][ok], vt[ok])
     seen = np.flatnonzero(last != _NAT)
-    days = (as_of - pd.Series(last[seen].view(stamps.dtype))).dt.total_seconds() / 86400
+    days = (observation_period_end - pd.Series(last[seen].view(stamps.dtype))).dt.total_seconds() / 86400
     days_since = np.full(n, np.nan)
     days_since[seen] = days.to_numpy()
     out["days_since_visit"] = days_since

@@ -2,7 +2,7 @@
 
 Relationship stage (:func:`relationship_stages`)
 ------------------------------------------------
-Every contact gets exactly one of nine stages, computed from what happened *before* ``as_of``:
+Every contact gets exactly one of nine stages, computed from what happened *before* ``observation_period_end``:
 
 =========== ====================================================================================
 prospect    on the list, no order and no sales-related action yet (the default)
@@ -141,7 +141,7 @@ def _default_as_of(*stamps) -> pd.Timestamp:
     """The day after the latest time seen (midnight), the moment the data ends."""
     latest = [s.max() for s in stamps if s is not None and len(s) and not np.isnat(s.max())]
     if not latest:
-        raise ValueError("cannot infer as_of from empty tables; pass as_of='YYYY-MM-DD'")
+        raise ValueError("cannot infer observation_period_end from empty tables; pass observation_period_end='YYYY-MM-DD'")
     return pd.Timestamp(max(latest)).normalize() + pd.Timedelta(days=1)
 
 
@@ -247,7 +247,7 @@ def _engagement(events: pd.DataFrame | None, rows, ev_codes, ev_t, first_order, 
     fo = first_order[ev_codes]
     keep = np.isnat(fo) | (ev_t < fo)
     codes = ev_codes[keep]
-    # ev: event codes and labels of the rows kept (before as_of); page and duration likewise
+    # ev: event codes and labels of the rows kept (before observation_period_end); page and duration likewise
     ev = (ev[0][keep], ev[1])
     page = label_codes(events["page"], fill="") if "page" in events.columns else None
     page = (page[0][rows][keep], page[1]) if page is not None else (np.full(len(codes), -1),
@@ -271,7 +271,7 @@ def _engagement(events: pd.DataFrame | None, rows, ev_codes, ev_t, first_order, 
 def _order_features(orders: pd.DataFrame, od: np.ndarray, o_keep: np.ndarray, o_codes: np.ndarray, n: int):
     """Per contact code: orders (distinct order ids), distinct purchase days, first and last order (NaT if none).
 
-    ``od`` are the order dates as datetime64[ns], ``o_keep`` the rows before as_of, ``o_codes`` the
+    ``od`` are the order dates as datetime64[ns], ``o_keep`` the rows before observation_period_end, ``o_codes`` the
     contact codes of those rows.
     """
     o_t = od[o_keep]
@@ -302,16 +302,27 @@ def _lookalike(engagement: pd.DataFrame, is_buyer: np.ndarray) -> np.ndarray:
     return total / engagement.shape[1]
 
 
+STAGE_TABLES = ("contacts", "orders", "events", "subscriptions", "tickets", "reviews", "referrals")
+
+
+def _stage_tables(tables) -> dict:
+    """The tables ``relationship_stages`` reads, from a mapping of table name to frame."""
+    if isinstance(tables, pd.DataFrame) or not hasattr(tables, "get"):
+        raise TypeError(
+            "tables must be a mapping of table name to DataFrame, such as datasets.load_all() or "
+            "{'orders': orders}; got " + type(tables).__name__
+        )
+    if tables.get("orders") is None:
+        from lifecycle_lib.errors import DataError
+
+        raise DataError("no orders table", fix="pass the orders as tables['orders'], e.g. {'orders': orders}")
+    return {name: tables.get(name) for name in STAGE_TABLES}
+
+
 def relationship_stages(
-    contacts: pd.DataFrame | None,
-    orders: pd.DataFrame,
-    events: pd.DataFrame | None = None,
-    subscriptions: pd.DataFrame | None = None,
-    tickets: pd.DataFrame | None = None,
-    reviews: pd.DataFrame | None = None,
-    referrals: pd.DataFrame | None = None,
+    tables,
     *,
-    as_of=None,
+    observation_period_end=None,
     new_days: float = 60,
     at_risk_factor: float = 1.5,
     lapsed_factor: float = 3.0,
@@ -332,15 +343,17 @@ def relationship_stages(
 
     Parameters
     ----------
-    contacts : DataFrame or None
-        ``contact_id`` (and ``first_seen``, ``business`` if present). Contacts first seen at or after
-        ``as_of`` are left out. With None, the contacts are those found in orders and events.
-    orders : DataFrame
-        ``contact_id``, ``order_date`` (``order_id``, ``business`` if present).
-    events, subscriptions, tickets, reviews, referrals : DataFrame, optional
-        The other sample tables (see ``datasets/README.md``); a missing table simply contributes
-        no signals.
-    as_of : date-like, optional
+    tables : mapping of str to DataFrame
+        The tables by name, as :func:`lifecycle_lib.data.datasets.load_all` returns them; only
+        ``orders`` is required, other names (products, promotions, ...) are ignored:
+
+        - ``orders``: ``contact_id``, ``order_date`` (``order_id``, ``business`` if present);
+        - ``contacts``: ``contact_id`` (and ``first_seen``, ``business`` if present). Contacts first
+          seen at or after ``observation_period_end`` are left out. Without it, the contacts are
+          those found in orders and events;
+        - ``events``, ``subscriptions``, ``tickets``, ``reviews``, ``referrals``: the other sample
+          tables (see ``datasets/README.md``); a missing table simply contributes no signals.
+    observation_period_end : date-like, optional
         Only what happened before this moment counts. Default: the day after the latest order or event.
     new_days : float
         A customer whose first order is at most this many days old is *new* (source: 30-60).
@@ -385,15 +398,19 @@ def relationship_stages(
     ...     "contact_id": ["a", "b", "b", "b", "c"],
     ...     "order_date": pd.to_datetime(["2025-12-01", "2025-01-10", "2025-02-10", "2025-03-10", "2025-11-20"])})
     >>> contacts = pd.DataFrame({"contact_id": ["a", "b", "c", "d"]})
-    >>> st = relationship_stages(contacts, orders, as_of="2026-01-01", typical_gap_days=30)
+    >>> st = relationship_stages({"contacts": contacts, "orders": orders}, observation_period_end="2026-01-01",
+    ...                          typical_gap_days=30)
     >>> st["stage"].astype(str).to_dict()
     {'a': 'new', 'b': 'lapsed', 'c': 'new', 'd': 'prospect'}
     >>> print(st.loc["b", "reason"])
     lapsed: last order 297 days ago, more than 3.0 x their usual gap of 30 days and more than 90 days
-    >>> relationship_stages(contacts, orders, as_of="2026-01-01", new_days=35,
+    >>> relationship_stages({"contacts": contacts, "orders": orders}, observation_period_end="2026-01-01", new_days=35,
     ...                     typical_gap_days=30)["stage"].astype(str).to_dict()
     {'a': 'new', 'b': 'lapsed', 'c': 'active', 'd': 'prospect'}
     """
+    frames = _stage_tables(tables)
+    contacts, orders, events = frames["contacts"], frames["orders"], frames["events"]
+    subscriptions, tickets, reviews, referrals = (frames[k] for k in ("subscriptions", "tickets", "reviews", "referrals"))
     _need(orders, ["contact_id", "order_date"], "orders")
     _need(contacts, ["contact_id"], "contacts")
     _need(events, ["contact_id", "timestamp", "event"], "events")
@@ -404,8 +421,8 @@ def relationship_stages(
 
     od = _times(orders, "order_date", "orders")
     et = _times(events, "timestamp", "events") if events is not None else None
-    as_of = _default_as_of(od, et) if as_of is None else pd.Timestamp(as_of)
-    as_of64 = as_of.to_datetime64().astype("datetime64[ns]")
+    observation_period_end = _default_as_of(od, et) if observation_period_end is None else pd.Timestamp(observation_period_end)
+    as_of64 = observation_period_end.to_datetime64().astype("datetime64[ns]")
 
     # Only the past counts.
     o_keep = od < as_of64
@@ -663,10 +680,7 @@ def stage_counts(stages_or_tables, by=None, **kwargs) -> pd.DataFrame:
     [[1.0, 0.3333333333333333], [2.0, 0.6666666666666666], [0.0, 0.0]]
     """
     if isinstance(stages_or_tables, dict):
-        names = ("contacts", "orders", "events", "subscriptions", "tickets", "reviews", "referrals")
-        tables = {k: v for k, v in stages_or_tables.items() if k in names}
-        tables.setdefault("contacts", None)
-        st = relationship_stages(**tables, **kwargs)
+        st = relationship_stages(stages_or_tables, **kwargs)
     else:
         st = stages_or_tables
     stage = pd.Categorical(st["stage"].astype(str), categories=list(RELATIONSHIP_STAGES), ordered=True)
@@ -706,7 +720,7 @@ __all__.append("BEHAVIOUR_THRESHOLDS")
 _BEHAVIOUR_ORDER = ("dissatisfied", "loyal", "discount_hunter", "researcher", "wandering", "impulse", "need_based")
 
 
-def behaviour_types(tables: dict, as_of=None, **thresholds) -> pd.DataFrame:
+def behaviour_types(tables: dict, observation_period_end=None, **thresholds) -> pd.DataFrame:
     """A behaviour type for every contact, by rules, with the reason.
 
     The rules are tried in this order and the first that matches wins (names of the thresholds in
@@ -731,7 +745,7 @@ def behaviour_types(tables: dict, as_of=None, **thresholds) -> pd.DataFrame:
     tables : dict of DataFrames
         ``orders`` and ``events`` at least; ``tickets``, ``reviews``, ``referrals``, ``subscriptions``
         and ``contacts`` when available (as returned by ``datasets.simulate``).
-    as_of : date-like, optional
+    observation_period_end : date-like, optional
         Only what happened before counts (default: everything).
     **thresholds
         Any key of :data:`BEHAVIOUR_THRESHOLDS`.
@@ -769,7 +783,7 @@ def behaviour_types(tables: dict, as_of=None, **thresholds) -> pd.DataFrame:
     _need(reviews, ["contact_id", "created_at", "rating"], "reviews")
     _need(referrals, ["referrer_id", "created_at"], "referrals")
     _need(subscriptions, ["contact_id", "start_date", "end_date", "end_reason"], "subscriptions")
-    cutoff = None if as_of is None else pd.Timestamp(as_of).to_datetime64().astype("datetime64[ns]")
+    cutoff = None if observation_period_end is None else pd.Timestamp(observation_period_end).to_datetime64().astype("datetime64[ns]")
 
     def before(frame, col, table):
         if frame is None:

@@ -490,7 +490,7 @@ def parse_amounts(values, *, column="amount", file=None, rows=None) -> pd.Series
     >>> parse_amounts(pd.Series(["10", "ten"]), column="Total", file="shop.csv")
     Traceback (most recent call last):
     ...
-    lifecycle_lib.errors.DataError: shop.csv: column 'Total': text where an amount was expected (row 3: 'ten'; row 1 is the header). Fix: write plain numbers such as 1234.50 (a currency symbol is fine), or pass amount_col=... (command line: --amount-col) to use another column.
+    lifecycle_lib.errors.DataError: shop.csv: column 'Total': text where an amount was expected (row 3: 'ten'; row 1 is the header). Fix: write plain numbers such as 1234.50 (a currency symbol is fine), or pass monetary_value_col=... (command line: --monetary-value-col) to use another column.
     """
     series = pd.Series(values)
     if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
@@ -527,8 +527,8 @@ def parse_amounts(values, *, column="amount", file=None, rows=None) -> pd.Series
             column=column,
             rows=where,
             values=list(original.iloc[positions[:MAX_EXAMPLES]]),
-            fix="write plain numbers such as 1234.50 (a currency symbol is fine), or pass amount_col=... "
-            "(command line: --amount-col) to use another column",
+            fix="write plain numbers such as 1234.50 (a currency symbol is fine), or pass monetary_value_col=... "
+            "(command line: --monetary-value-col) to use another column",
         )
     return pd.Series(number.to_numpy(dtype="float64"), index=original.index, name=original.name)
 
@@ -657,8 +657,8 @@ def parse_dates(values, *, column="order_date", file=None, rows=None, notes=None
             column=column,
             rows=_where(positions, rows, file, original.index),
             values=list(original.iloc[positions[:MAX_EXAMPLES]]),
-            fix="write dates as YYYY-MM-DD (or YYYY-MM-DD hh:mm), correct the rows shown, or pass date_col=... "
-            "(command line: --date-col) to use another column",
+            fix="write dates as YYYY-MM-DD (or YYYY-MM-DD hh:mm), correct the rows shown, or pass datetime_col=... "
+            "(command line: --datetime-col) to use another column",
         )
     result.index = original.index
     return result.astype("datetime64[ns]")
@@ -796,7 +796,7 @@ class OrdersFile:
         Which column of the file became which clean column.
     findings : list of Finding
         What was found and done; :attr:`quality` is the same as a DataFrame.
-    as_of : Timestamp
+    observation_period_end : Timestamp
         The date the analysis looks from.
 
     Examples
@@ -823,7 +823,7 @@ class OrdersFile:
     returns: pd.DataFrame
     columns: dict
     findings: list
-    as_of: pd.Timestamp
+    observation_period_end: pd.Timestamp
     lines_read: int = 0
 
     @property
@@ -846,7 +846,7 @@ class OrdersFile:
             f"  {self.lines_read:,} rows read -> {len(o):,} purchase lines, {n_orders:,} orders, "
             f"{self.customers:,} customers",
             f"  orders from {o['order_date'].min():%Y-%m-%d} to {o['order_date'].max():%Y-%m-%d}, "
-            f"as of {self.as_of:%Y-%m-%d}",
+            f"as of {self.observation_period_end:%Y-%m-%d}",
             "  columns used: " + ", ".join(f"{k} <- {v!r}" for k, v in self.columns.items()),
         ]
         if self.findings:
@@ -883,8 +883,8 @@ def _option_column(df, given, option, what, file):
     )
 
 
-_REQUIRED_WHAT = {"customer_id": ("customer id", "customer_col"), "order_date": ("order date", "date_col"),
-                  "amount": ("amount", "amount_col")}
+_REQUIRED_WHAT = {"customer_id": ("customer id", "customer_id_col"), "order_date": ("order date", "datetime_col"),
+                  "amount": ("amount", "monetary_value_col")}
 
 
 def _missing_required(df, key, file, layout):
@@ -935,13 +935,13 @@ def _clean_ids(values: pd.Series) -> pd.Series:
 
 def read_orders(
     path,
-    customer_col=None,
-    date_col=None,
-    amount_col=None,
+    customer_id_col=None,
+    datetime_col=None,
+    monetary_value_col=None,
     order_col=None,
     product_col=None,
     sheet=None,
-    as_of=None,
+    observation_period_end=None,
     name=None,
 ) -> OrdersFile:
     """Read a user's orders export, recognise its layout, clean it, and report what was repaired.
@@ -955,8 +955,8 @@ def read_orders(
     DataFrame (then ``name`` labels it in messages), e.g. the course's sample orders.
 
     Unusable input raises :class:`DataError`; usable but dirty data (duplicate lines, returns,
-    missing customer ids, dates after ``as_of``, time zones) is cleaned and listed in ``.quality``.
-    ``as_of`` defaults to the day after the last order.
+    missing customer ids, dates after ``observation_period_end``, time zones) is cleaned and listed in ``.quality``.
+    ``observation_period_end`` defaults to the day after the last order.
 
     >>> import tempfile, os
     >>> path = os.path.join(tempfile.mkdtemp(), "orders.csv")
@@ -1004,9 +1004,9 @@ def read_orders(
 
     layout = _detect_layout(raw)
     given = {
-        "customer_id": _option_column(raw, customer_col, "customer_col", "customer id", file),
-        "order_date": _option_column(raw, date_col, "date_col", "order date", file),
-        "amount": _option_column(raw, amount_col, "amount_col", "amount", file),
+        "customer_id": _option_column(raw, customer_id_col, "customer_id_col", "customer id", file),
+        "order_date": _option_column(raw, datetime_col, "datetime_col", "order date", file),
+        "amount": _option_column(raw, monetary_value_col, "monetary_value_col", "amount", file),
         "order_id": _option_column(raw, order_col, "order_col", "order id", file),
         "product": _option_column(raw, product_col, "product_col", "product", file),
     }
@@ -1040,7 +1040,7 @@ def read_orders(
     no_date = no_date.to_numpy(dtype=bool)
     if no_date.all():
         raise DataError("every date cell is empty", file=file, column=date_src,
-                        fix="pass date_col=... (command line: --date-col) naming the column with the order dates")
+                        fix="pass datetime_col=... (command line: --datetime-col) naming the column with the order dates")
     if no_date.any():
         findings.append(Finding("missing order date", int(no_date.sum()), "dropped these lines",
                                 list(std["_row"][no_date][:MAX_EXAMPLES])))
@@ -1069,7 +1069,7 @@ def read_orders(
     no_amount = std["amount"].isna().to_numpy()
     if no_amount.all():
         raise DataError("every amount cell is empty", file=file, column=amount_src,
-                        fix="pass amount_col=... (command line: --amount-col) naming the column with the order amounts")
+                        fix="pass monetary_value_col=... (command line: --monetary-value-col) naming the column with the order amounts")
     if no_amount.any():
         findings.append(Finding("missing amount", int(no_amount.sum()), "dropped these lines",
                                 list(std["_row"][no_amount][:MAX_EXAMPLES])))
@@ -1080,7 +1080,7 @@ def read_orders(
     no_customer = std["customer_id"].isna().to_numpy()
     if no_customer.all():
         raise DataError("every customer id cell is empty", file=file, column=used["customer_id"],
-                        fix="pass customer_col=... (command line: --customer-col) naming the column that identifies "
+                        fix="pass customer_id_col=... (command line: --customer-id-col) naming the column that identifies "
                         "the customer (an id or an email)")
     if no_customer.any():
         findings.append(Finding("missing customer id", int(no_customer.sum()),
@@ -1115,29 +1115,29 @@ def read_orders(
                         file=file, column=amount_src,
                         fix="check that the file holds sales, not only refunds, and that amounts are positive")
 
-    # -- as_of and future dates ----------------------------------------------------------------------------
+    # -- observation_period_end and future dates ----------------------------------------------------------------------------
     first, last = std["order_date"].min(), std["order_date"].max()
-    if as_of is None:
+    if observation_period_end is None:
         as_of_ts = (last + pd.Timedelta(days=1)).normalize()
     else:
         try:
-            as_of_ts = pd.Timestamp(as_of)
+            as_of_ts = pd.Timestamp(observation_period_end)
         except (ValueError, TypeError):
-            raise DataError(f"as_of={as_of!r} is not a date", file=file, column=date_src,
-                            fix="pass as_of as YYYY-MM-DD (command line: --as-of 2025-12-31)") from None
+            raise DataError(f"observation_period_end={observation_period_end!r} is not a date", file=file, column=date_src,
+                            fix="pass observation_period_end as YYYY-MM-DD (command line: --observation-period-end 2025-12-31)") from None
         if as_of_ts.tzinfo is not None:
             as_of_ts = as_of_ts.tz_convert("UTC").tz_localize(None)
         if as_of_ts <= first:
             raise DataError(
-                f"as_of={as_of_ts:%Y-%m-%d} is on or before the first order ({first:%Y-%m-%d %H:%M})",
+                f"observation_period_end={as_of_ts:%Y-%m-%d} is on or before the first order ({first:%Y-%m-%d %H:%M})",
                 file=file, column=date_src, rows=list(std.loc[std["order_date"] == first, "_row"][:1]),
                 values=[first.strftime("%Y-%m-%d %H:%M")],
-                fix=f"pass a later as_of (command line: --as-of), e.g. the day after the last order, "
+                fix=f"pass a later observation_period_end (command line: --observation-period-end), e.g. the day after the last order, "
                 f"{(last + pd.Timedelta(days=1)):%Y-%m-%d}, or leave it out",
             )
     future = (std["order_date"] >= as_of_ts).to_numpy()
     if future.any():
-        findings.append(Finding(f"dates on or after as_of {as_of_ts:%Y-%m-%d}", int(future.sum()),
+        findings.append(Finding(f"dates on or after observation_period_end {as_of_ts:%Y-%m-%d}", int(future.sum()),
                                 "left out of the analysis (orders in the future of the chosen date)",
                                 list(std["_row"][future][:MAX_EXAMPLES])))
         std = std[~future]
@@ -1150,7 +1150,7 @@ def read_orders(
             file=file, column=used["customer_id"], rows=list(std["_row"][:MAX_EXAMPLES]),
             values=list(std["customer_id"][:MAX_EXAMPLES]),
             fix="check that this column identifies the buyer (not the shop or the currency) and pass "
-            "customer_col=... (command line: --customer-col) otherwise",
+            "customer_id_col=... (command line: --customer-id-col) otherwise",
         )
     if std["order_date"].dt.normalize().nunique() < 2:
         day = std["order_date"].iloc[0]
@@ -1158,7 +1158,7 @@ def read_orders(
             f"all orders fall on one day ({day:%Y-%m-%d}); recency and repeat buying need a longer history",
             file=file, column=date_src, rows=list(std["_row"][:MAX_EXAMPLES]),
             values=[d.strftime("%Y-%m-%d %H:%M") for d in std["order_date"][:MAX_EXAMPLES]],
-            fix="export a longer period of orders, or pass date_col=... (command line: --date-col) if this is "
+            fix="export a longer period of orders, or pass datetime_col=... (command line: --datetime-col) if this is "
             "the wrong date column",
         )
 
@@ -1174,7 +1174,7 @@ def read_orders(
         returns=returns,
         columns=used_note,
         findings=findings,
-        as_of=as_of_ts,
+        observation_period_end=as_of_ts,
         lines_read=lines_read,
     )
 

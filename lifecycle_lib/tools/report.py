@@ -28,10 +28,10 @@ NOTEBOOK = REPO_ROOT / "notebooks" / "12_capstone_your_customers.ipynb"
 
 def report_parameters(
     orders_file=None,
-    as_of=None,
-    customer_col=None,
-    date_col=None,
-    amount_col=None,
+    observation_period_end=None,
+    customer_id_col=None,
+    datetime_col=None,
+    monetary_value_col=None,
     order_col=None,
     product_col=None,
     sheet=None,
@@ -40,17 +40,17 @@ def report_parameters(
 
     Paths are made absolute (the notebook runs in its own folder); dates are passed as text.
 
-    >>> report_parameters("orders.csv", as_of="2025-01-01")["orders_file"].endswith("orders.csv")
+    >>> report_parameters("orders.csv", observation_period_end="2025-01-01")["orders_file"].endswith("orders.csv")
     True
     >>> report_parameters()["orders_file"] is None
     True
     """
     return {
         "orders_file": None if orders_file is None else str(Path(orders_file).resolve()),
-        "as_of": None if as_of is None else str(as_of),
-        "customer_col": customer_col,
-        "date_col": date_col,
-        "amount_col": amount_col,
+        "observation_period_end": None if observation_period_end is None else str(observation_period_end),
+        "customer_id_col": customer_id_col,
+        "datetime_col": datetime_col,
+        "monetary_value_col": monetary_value_col,
         "order_col": order_col,
         "product_col": product_col,
         "sheet": sheet,
@@ -95,10 +95,10 @@ def _notebook_failure(exc) -> Exception:
 def make_report(
     orders_file=None,
     out="report.html",
-    as_of=None,
-    customer_col=None,
-    date_col=None,
-    amount_col=None,
+    observation_period_end=None,
+    customer_id_col=None,
+    datetime_col=None,
+    monetary_value_col=None,
     order_col=None,
     product_col=None,
     sheet=None,
@@ -124,13 +124,13 @@ def make_report(
     if orders_file is not None:
         checked = read_orders(
             orders_file,
-            customer_col=customer_col,
-            date_col=date_col,
-            amount_col=amount_col,
+            customer_id_col=customer_id_col,
+            datetime_col=datetime_col,
+            monetary_value_col=monetary_value_col,
             order_col=order_col,
             product_col=product_col,
             sheet=sheet,
-            as_of=as_of,
+            observation_period_end=observation_period_end,
         )
     out = Path(out)
     if out.suffix.lower() not in (".html", ".htm"):
@@ -150,7 +150,7 @@ def make_report(
     import nbformat
     import papermill
 
-    params = report_parameters(orders_file, as_of, customer_col, date_col, amount_col, order_col, product_col, sheet)
+    params = report_parameters(orders_file, observation_period_end, customer_id_col, datetime_col, monetary_value_col, order_col, product_col, sheet)
     with tempfile.TemporaryDirectory(prefix="lifecycle-report-") as scratch:
         executed = Path(scratch) / notebook.name
         if checked is not None:  # read once: the kernel takes the checked file instead of reading it again
