@@ -122,6 +122,25 @@ def simulate(seed: int = 2024, size: str = "small") -> SampleData:
     ``"large"`` (over 100,000 customers and 1,000,000 orders; ``events`` are kept for a 5% random
     sample of contacts only). The tables and their columns are those of ``datasets/README.md``.
 
+    Parameters
+    ----------
+    seed : int, default 2024
+        Seed of the random generator; 2024 with ``size="small"`` gives the committed files.
+    size : {"tiny", "small", "large"}, default "small"
+        How many contacts each business has.
+
+    Returns
+    -------
+    SampleData
+        Every table of ``TABLES``, in that order, for both businesses.
+
+    Raises
+    ------
+    ValueError
+        If ``size`` is not one of ``"tiny"``, ``"small"``, ``"large"``.
+
+    Examples
+    --------
     >>> data = simulate(seed=1, size="tiny")
     >>> sorted(data) == sorted(TABLES)
     True
@@ -143,6 +162,22 @@ def generate(seed: int = 2024, size: str = "small", out: str | Path = DATA_DIR) 
     The files are the same, byte for byte, for the same seed and size (this is how the committed
     ``datasets/`` folder is made: ``lifecycle data generate --seed 2024 --size small --out datasets``).
 
+    Parameters
+    ----------
+    seed : int, default 2024
+        Seed of the random generator, as for :func:`simulate`.
+    size : {"tiny", "small", "large"}, default "small"
+        How many contacts each business has, as for :func:`simulate`.
+    out : str or pathlib.Path, default ``DATA_DIR``
+        Folder to write to (made if missing); existing files of the same names are replaced.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written, one per table in the order of ``TABLES``.
+
+    Examples
+    --------
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     paths = generate(seed=1, size="tiny", out=tmp)
@@ -178,6 +213,18 @@ def _read(name: str, business: str | None) -> pd.DataFrame:
 def load_products(business: str | None = None) -> pd.DataFrame:
     """The catalogue: shop beds, accessories and the partner's pet-care products; service plans and add-ons.
 
+    Parameters
+    ----------
+    business : {"shop", "service"}, optional
+        Keep the rows of one business; both businesses when omitted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per product: ``product_id``, ``business``, ``name``, ``category``, ``partner``, ``price``.
+
+    Examples
+    --------
     >>> products = load_products()
     >>> products.groupby("business", observed=True).size().to_dict()
     {'shop': 18, 'service': 7}
@@ -190,6 +237,18 @@ def load_products(business: str | None = None) -> pd.DataFrame:
 def load_contacts(business: str | None = None) -> pd.DataFrame:
     """One row per known person: first seen, acquisition channel, email opt-in.
 
+    Parameters
+    ----------
+    business : {"shop", "service"}, optional
+        Keep the rows of one business; both businesses when omitted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per contact: ``contact_id``, ``business``, ``first_seen``, ``channel``, ``email_opt_in``.
+
+    Examples
+    --------
     >>> contacts = load_contacts("shop")
     >>> contacts["contact_id"].str.startswith("S-").all()
     np.True_
@@ -202,6 +261,18 @@ def load_contacts(business: str | None = None) -> pd.DataFrame:
 def load_events(business: str | None = None) -> pd.DataFrame:
     """Everything a contact did or was shown (ad impressions, visits, page views, sign-ups, carts, chats...).
 
+    Parameters
+    ----------
+    business : {"shop", "service"}, optional
+        Keep the rows of one business; both businesses when omitted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per event, sorted by ``timestamp`` (columns in ``datasets/README.md``).
+
+    Examples
+    --------
     >>> events = load_events("service")
     >>> events["timestamp"].is_monotonic_increasing
     True
@@ -214,6 +285,18 @@ def load_events(business: str | None = None) -> pd.DataFrame:
 def load_orders(business: str | None = None) -> pd.DataFrame:
     """One row per order line; the service's monthly charges are lines of category ``plan``.
 
+    Parameters
+    ----------
+    business : {"shop", "service"}, optional
+        Keep the rows of one business; both businesses when omitted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per order line: ids, ``order_date``, product, quantity, price, discount, ``amount``, channel, ``returned``.
+
+    Examples
+    --------
     >>> orders = load_orders("shop")
     >>> bool((orders["amount"] <= orders["quantity"] * orders["unit_price"] + 1e-9).all())
     True
@@ -224,6 +307,18 @@ def load_orders(business: str | None = None) -> pd.DataFrame:
 def load_promotions(business: str | None = None) -> pd.DataFrame:
     """The sales and offers of both businesses, with first and last day and the discount.
 
+    Parameters
+    ----------
+    business : {"shop", "service"}, optional
+        Keep the rows of one business; both businesses when omitted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per promotion: ``promotion``, ``business``, ``start``, ``end`` (last second) and ``discount``.
+
+    Examples
+    --------
     >>> load_promotions("shop")["promotion"].head(2).tolist()
     ['Spring Sale 2024', 'Summer Sale 2024']
     """
@@ -233,6 +328,19 @@ def load_promotions(business: str | None = None) -> pd.DataFrame:
 def load_subscriptions(business: str | None = None) -> pd.DataFrame:
     """The service's subscription periods, one row per period on one plan (the shop has none).
 
+    Parameters
+    ----------
+    business : {"shop", "service"}, optional
+        Keep the rows of one business; both businesses when omitted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per subscription period: plan, ``monthly_price``, ``start_date``, ``end_date`` (missing
+        while running) and ``end_reason``.
+
+    Examples
+    --------
     >>> subs = load_subscriptions()
     >>> subs["plan"].cat.categories.tolist()
     ['basic', 'standard', 'premium']
@@ -245,6 +353,18 @@ def load_subscriptions(business: str | None = None) -> pd.DataFrame:
 def load_tickets(business: str | None = None) -> pd.DataFrame:
     """Support tickets: topic, order concerned, time to first response and satisfaction.
 
+    Parameters
+    ----------
+    business : {"shop", "service"}, optional
+        Keep the rows of one business; both businesses when omitted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per ticket: ``opened_at``, ``topic``, ``order_id``, ``first_response_hours``, ``satisfaction`` (1-5, may be missing).
+
+    Examples
+    --------
     >>> tickets = load_tickets()
     >>> set(tickets["business"]) == {"shop", "service"}
     True
@@ -255,6 +375,18 @@ def load_tickets(business: str | None = None) -> pd.DataFrame:
 def load_reviews(business: str | None = None) -> pd.DataFrame:
     """Public reviews with a 1-5 rating and how long the business took to reply.
 
+    Parameters
+    ----------
+    business : {"shop", "service"}, optional
+        Keep the rows of one business; both businesses when omitted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per review: product, order, ``created_at``, ``rating`` (1-5) and ``reply_hours`` (missing without a reply).
+
+    Examples
+    --------
     >>> reviews = load_reviews("shop")
     >>> reviews["rating"].between(1, 5).all()
     np.True_
@@ -265,6 +397,18 @@ def load_reviews(business: str | None = None) -> pd.DataFrame:
 def load_referrals(business: str | None = None) -> pd.DataFrame:
     """Who recommended whom: each referred contact came through the ``referral`` channel.
 
+    Parameters
+    ----------
+    business : {"shop", "service"}, optional
+        Keep the rows of one business; both businesses when omitted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per referral: ``referral_id``, ``business``, ``referrer_id``, ``referred_id``, ``created_at``.
+
+    Examples
+    --------
     >>> referrals = load_referrals("shop")
     >>> referrals["referred_id"].is_unique
     True
@@ -275,6 +419,18 @@ def load_referrals(business: str | None = None) -> pd.DataFrame:
 def load_marketing_spend(business: str | None = None) -> pd.DataFrame:
     """Monthly marketing spend in EUR by channel and purpose (``acquisition`` or ``retention``).
 
+    Parameters
+    ----------
+    business : {"shop", "service"}, optional
+        Keep the rows of one business; both businesses when omitted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month, channel and purpose, with the ``amount`` in EUR.
+
+    Examples
+    --------
     >>> spend = load_marketing_spend("service")
     >>> spend.groupby("purpose", observed=True)["amount"].sum().gt(0).all()
     np.True_
@@ -285,6 +441,18 @@ def load_marketing_spend(business: str | None = None) -> pd.DataFrame:
 def load_true_types(business: str | None = None) -> pd.DataFrame:
     """The answer key: the hidden behaviour type of every contact (for checking rules, not for rules).
 
+    Parameters
+    ----------
+    business : {"shop", "service"}, optional
+        Keep the rows of one business; both businesses when omitted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per contact: ``contact_id``, ``business``, ``true_type`` (categories ``TRUE_TYPES``).
+
+    Examples
+    --------
     >>> types = load_true_types()
     >>> sorted(types["true_type"].cat.categories) == sorted(TRUE_TYPES)
     True
@@ -295,6 +463,23 @@ def load_true_types(business: str | None = None) -> pd.DataFrame:
 def load_all(business: str | None = None) -> SampleData:
     """Every sample table at once, as a dict of table name -> DataFrame (the shape ``simulate`` returns).
 
+    Parameters
+    ----------
+    business : {"shop", "service"}, optional
+        Keep the rows of one business; both businesses when omitted.
+
+    Returns
+    -------
+    SampleData
+        Every table of ``TABLES``, in that order, read from ``DATA_DIR``.
+
+    Raises
+    ------
+    ValueError
+        If ``business`` is neither ``"shop"``, ``"service"`` nor None.
+
+    Examples
+    --------
     >>> data = load_all("shop")
     >>> list(data) == list(TABLES)
     True
@@ -335,9 +520,19 @@ def load_cdnow() -> pd.DataFrame:
     Read at run time from the package data of the installed ``lifetimes`` distribution
     (``datasets/CDNOW_sample.txt``: master id, customer id, date, number of CDs, dollar value).
 
-    Returns columns ``customer_id`` (int), ``date`` (datetime64), ``cds`` (int) and ``amount``
-    (float, US dollars).
+    Returns
+    -------
+    pandas.DataFrame
+        One row per customer and day with purchases: ``customer_id`` (int), ``date`` (datetime64),
+        ``cds`` (int) and ``amount`` (float, US dollars).
 
+    Raises
+    ------
+    FileNotFoundError
+        If the ``lifetimes`` package (which ships the file) is not installed.
+
+    Examples
+    --------
     >>> cdnow = load_cdnow()
     >>> len(cdnow), cdnow["customer_id"].nunique()
     (6919, 2357)
