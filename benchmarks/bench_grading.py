@@ -23,7 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from lifecycle_lib import _sandbox, exercises, grading  # noqa: E402
+from lifecycle_lib.exercises.format import parse_solution  # noqa: E402
+from lifecycle_lib.tools.build import exercise_notebook  # noqa: E402
+from lifecycle_lib.tools.grade import _sandbox, grading  # noqa: E402
 
 DEFAULT_EXERCISE = ROOT / "tests" / "fixtures" / "grading" / "solutions" / "98_grading_fixture.ipynb"
 
@@ -51,8 +53,8 @@ def main() -> None:
     args = parser.parse_args()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
 
-    exercise = exercises.parse_solution(args.exercise)
-    student_nb = exercises.exercise_notebook(exercise)
+    exercise = parse_solution(args.exercise)
+    student_nb = exercise_notebook(exercise)
     folder = Path(tempfile.mkdtemp(prefix="lifecycle-bench-grading-", dir="/var/tmp" if Path("/var/tmp").is_dir() else None))
     try:
         lines = ["student,exercise,variant,file"]

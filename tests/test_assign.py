@@ -6,11 +6,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lifecycle_lib.tools import assign
-from lifecycle_lib.exercises import checks
 from lifecycle_lib import cli
-from lifecycle_lib.tools import build as exercises
 from lifecycle_lib.errors import DataError
+from lifecycle_lib.exercises.compare import diagnose
+from lifecycle_lib.exercises.format import parse_solution
+from lifecycle_lib.exercises.keys import expected_answers
+from lifecycle_lib.tools import assign
 
 FIXTURES = Path(__file__).parent / "fixtures" / "solutions"
 NAME = "99_small_shop"
@@ -54,13 +55,13 @@ def test_the_variant_is_injected_after_the_parameters_cell(handout):
 
 def test_two_variants_expect_different_answers_and_each_passes_its_own_solution():
     solution = FIXTURES / f"{NAME}.ipynb"
-    a3, a5 = checks.expected_answers(solution, 3), checks.expected_answers(solution, 5)
+    a3, a5 = expected_answers(solution, 3), expected_answers(solution, 5)
     assert a3["q99_1"].value != pytest.approx(a5["q99_1"].value, rel=1e-3)
     assert not a3["q99_2"].value.equals(a5["q99_2"].value)
     for mine, other in ((a3, a5), (a5, a3)):
         for qid, exp in mine.items():
-            assert checks.diagnose(exp, exp.value).ok, qid
-        assert not checks.diagnose(mine["q99_1"], other["q99_1"].value).ok
+            assert diagnose(exp, exp.value).ok, qid
+        assert not diagnose(mine["q99_1"], other["q99_1"].value).ok
 
 
 @pytest.mark.slow
@@ -69,8 +70,8 @@ def test_an_assigned_notebook_checks_against_its_own_variant(handout):
     import nbformat
     from nbclient import NotebookClient
 
-    solution = exercises.parse_solution(FIXTURES / f"{NAME}.ipynb")
-    v0 = checks.expected_answers(FIXTURES / f"{NAME}.ipynb", 0)["q99_1"].value
+    solution = parse_solution(FIXTURES / f"{NAME}.ipynb")
+    v0 = expected_answers(FIXTURES / f"{NAME}.ipynb", 0)["q99_1"].value
     path = handout / "bo" / f"{NAME}.ipynb"
     nb = json.loads(path.read_text())
     for cell in nb["cells"]:

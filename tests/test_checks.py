@@ -6,29 +6,35 @@ Everything here runs in this process (no kernels); the notebook runs are in test
 import json
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from lifecycle_lib.exercises import checks
-from lifecycle_lib.tools import build as exercises
-from lifecycle_lib.exercises.checks import NotAnswered, WrongAnswer, check, compare, diagnose
+from lifecycle_lib.exercises.checks import check
+from lifecycle_lib.exercises.compare import Expected, compare, diagnose
+from lifecycle_lib.exercises.errors import CheckError, KeyProblem, NotAnswered, WrongAnswer
+from lifecycle_lib.exercises.format import SolutionError, make_key, parse_solution
+from lifecycle_lib.exercises.keys import KEY_HEADER, decode_key, encode_key, expected_answers
+from lifecycle_lib.tools import build
 
 FIXTURE = Path(__file__).parent / "fixtures" / "solutions" / "99_small_shop.ipynb"
 
 
 @pytest.fixture(scope="module")
 def answers():
-    return checks.expected_answers(FIXTURE, variant=0)
+    return expected_answers(FIXTURE, variant=0)
 
 
 @pytest.fixture()
 def keyed_folder(tmp_path, monkeypatch):
     """A folder laid out like exercises/: the key in .keys/, the kernel's working folder set to it."""
-    ex = exercises.parse_solution(FIXTURE)
+    ex = parse_solution(FIXTURE)
     (tmp_path / ".keys").mkdir()
-    (tmp_path / ".keys" / "99_small_shop.key").write_text(checks.encode_key(exercises.make_key(ex)))
+    (tmp_path / ".keys" / "99_small_shop.key").write_text(encode_key(make_key(ex)))
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("LIFECYCLE_KEYS", raising=False)
     checks._CACHE.clear()
@@ -104,7 +110,7 @@ def test_choice_rejects_answers_outside_the_options_with_the_list():
 
 
 def test_diagnose_adds_the_hint_of_the_matching_mistake_only():
-    exp = checks.Expected("q01_1", "x", 0.4, mistakes=[(0.6, "first hint"), (4.0, "second hint")])
+    exp = Expected("q01_1", "x", 0.4, mistakes=[(0.6, "first hint"), (4.0, "second hint")])
     assert diagnose(exp, 0.6).hint == "first hint"
     assert diagnose(exp, 4.0).hint == "second hint"
     assert diagnose(exp, 0.5).hint is None
@@ -115,7 +121,7 @@ def test_diagnose_adds_the_hint_of_the_matching_mistake_only():
 
 
 def test_every_typical_mistake_of_the_fixture_gets_its_own_hint(answers):
-    solution = exercises.parse_solution(FIXTURE)
+    solution = parse_solution(FIXTURE)
     computing = [q for q in solution.questions if q.kind == "compute"]
     assert computing
     for q in computing:
@@ -146,12 +152,12 @@ def test_check_raises_a_teaching_error_with_the_mistake_hint(keyed_folder, answe
 def test_check_on_a_blank_says_what_to_compute(keyed_folder):
     with pytest.raises(NotAnswered, match=r"q99_2 is not answered yet.*revenue \(a Series with 3 rows is expected\)"):
         check("q99_2", ..., variant=0)
-    assert issubclass(NotAnswered, checks.CheckError) and not issubclass(NotAnswered, AssertionError)
+    assert issubclass(NotAnswered, CheckError) and not issubclass(NotAnswered, AssertionError)
 
 
 def test_check_uses_the_variant_of_the_notebook(keyed_folder):
-    v0 = checks.expected_answers(FIXTURE, 0)["q99_1"].value
-    v7 = checks.expected_answers(FIXTURE, 7)["q99_1"].value
+    v0 = expected_answers(FIXTURE, 0)["q99_1"].value
+    v7 = expected_answers(FIXTURE, 7)["q99_1"].value
     assert v0 != pytest.approx(v7, rel=1e-3)
     check("q99_1", v7, variant=7)
     with pytest.raises(WrongAnswer):
@@ -161,7 +167,7 @@ def test_check_uses_the_variant_of_the_notebook(keyed_folder):
 def test_check_without_a_key_explains_where_it_looked(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("LIFECYCLE_KEYS", raising=False)
-    with pytest.raises(checks.KeyProblem, match=r"\.keys/99_\*\.key"):
+    with pytest.raises(KeyProblem, match=r"\.keys/99_\*\.key"):
         check("q99_1", 1.0, variant=0)
 
 
@@ -174,7 +180,7 @@ def test_check_in_a_solution_folder_reads_the_solution_itself(tmp_path, monkeypa
 
 def test_mistakes_do_not_leak_into_later_questions():
     # q99_3's answer uses `counts`; a mistake that mutated shared frames would change q99_4
-    a = checks.expected_answers(FIXTURE, 0)
+    a = expected_answers(FIXTURE, 0)
     assert a["q99_4"].value == a["q99_2"].value.idxmax()
 
 
@@ -182,10 +188,10 @@ def test_mistakes_do_not_leak_into_later_questions():
 
 
 def test_key_holds_code_not_values_and_is_not_plain_text(answers):
-    ex = exercises.parse_solution(FIXTURE)
-    text = checks.encode_key(exercises.make_key(ex))
-    decoded = json.dumps(checks.decode_key(text))
-    assert text.splitlines()[0] == checks.KEY_HEADER
+    ex = parse_solution(FIXTURE)
+    text = encode_key(make_key(ex))
+    decoded = json.dumps(decode_key(text))
+    assert text.splitlines()[0] == KEY_HEADER
     assert "amount" not in text and "mean()" not in text  # the answer code is not readable either
     aov = answers["q99_1"].value
     for shown in (f"{aov:.2f}", f"{aov:.3f}", repr(aov)):
@@ -196,8 +202,8 @@ def test_key_holds_code_not_values_and_is_not_plain_text(answers):
 
 
 def test_exercise_notebook_hides_answers_mistakes_and_outputs():
-    ex = exercises.parse_solution(FIXTURE)
-    nb = exercises.exercise_notebook(ex)
+    ex = parse_solution(FIXTURE)
+    nb = build.exercise_notebook(ex)
     text = "\n".join("".join(c["source"]) for c in nb["cells"]) + json.dumps(nb["metadata"])
     for q in ex.questions:
         solution_line = [line for line in q.code.splitlines() if q.answer + " =" in line][-1]
@@ -213,8 +219,8 @@ def test_exercise_notebook_hides_answers_mistakes_and_outputs():
 
 
 def test_generation_is_byte_for_byte_repeatable():
-    first = exercises._generate([exercises.parse_solution(FIXTURE)])
-    second = exercises._generate([exercises.parse_solution(FIXTURE)])
+    first = build._generate([parse_solution(FIXTURE)])
+    second = build._generate([parse_solution(FIXTURE)])
     assert first == second and set(first) == {"99_small_shop.ipynb", ".keys/99_small_shop.key"}
 
 
@@ -246,12 +252,36 @@ def _cell(cells, cell_id):
     ],
 )
 def test_format_mistakes_are_refused_with_the_cell_and_the_fix(tmp_path, edit, message):
-    with pytest.raises(exercises.SolutionError, match=message) as info:
-        exercises.parse_solution(_edited(tmp_path, edit))
+    with pytest.raises(SolutionError, match=message) as info:
+        parse_solution(_edited(tmp_path, edit))
     assert str(info.value).startswith("99_small_shop.ipynb")
 
 
 def test_question_ids_follow_the_documented_pattern():
-    ex = exercises.parse_solution(FIXTURE)
+    ex = parse_solution(FIXTURE)
     assert all(re.match(r"^q99_\d+$", q.id) for q in ex.questions)
     assert [q.points for q in ex.questions] == [1, 2, 1, 1]
+
+
+# ---------------------------------------------------------------- the student's kernel
+
+
+def test_the_self_check_imports_nothing_of_the_course_tools(tmp_path):
+    """A student's kernel runs only the exercises layer: no builder, no grader, no notebook libraries."""
+    shutil.copy(FIXTURE, tmp_path / FIXTURE.name)
+    code = ("import json, sys\n"
+            "from lifecycle_lib.exercises import check\n"
+            "import pandas as pd\n"
+            "try:\n"
+            "    check('q99_1', 0.0, variant=0)\n"
+            "except Exception as exc:\n"
+            "    print(type(exc).__name__)\n"
+            "print(json.dumps(sorted(sys.modules)))\n")
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                            check=True)
+    *printed, modules = result.stdout.strip().splitlines()
+    assert printed == ["WrongAnswer"]  # the check really ran, from the solution in its folder
+    loaded = set(json.loads(modules))
+    assert "lifecycle_lib.exercises.checks" in loaded
+    assert sorted(m for m in loaded if m.startswith("lifecycle_lib.tools")) == []
+    assert sorted(m for m in loaded if m.split(".")[0] in ("nbformat", "nbclient", "matplotlib")) == []

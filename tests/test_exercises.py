@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from lifecycle_lib import cli
-from lifecycle_lib.tools import build as exercises
+from lifecycle_lib.exercises.format import NOTEBOOK_NAME, parse_solution
+from lifecycle_lib.tools import build
 
 pytestmark = pytest.mark.slow
 
@@ -28,7 +29,7 @@ NAME = "99_small_shop"
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     out = tmp_path_factory.mktemp("exercises")
-    written = exercises.build(source=FIXTURES, out=out)
+    written = build.build(source=FIXTURES, out=out)
     assert sorted(p.relative_to(out).as_posix() for p in written) == [f".keys/{NAME}.key", f"{NAME}.ipynb"]
     return out
 
@@ -66,7 +67,7 @@ def test_the_blank_exercise_fails_exactly_its_check_cells_under_nbval(built, tmp
 
 
 def test_an_answered_question_passes_and_only_the_open_ones_fail(built, tmp_path):
-    solution = exercises.parse_solution(FIXTURES / f"{NAME}.ipynb")
+    solution = parse_solution(FIXTURES / f"{NAME}.ipynb")
     work = tmp_path / "student"
     shutil.copytree(built, work)
     path = work / f"{NAME}.ipynb"
@@ -93,12 +94,12 @@ def test_the_solution_passes_under_nbval_with_mistakes_skipped(tmp_path):
 
 
 def test_check_mode_finds_no_difference_then_finds_an_edit(built, capsys):
-    assert exercises.build(source=FIXTURES, out=built, check_only=True) == []
+    assert build.build(source=FIXTURES, out=built, check_only=True) == []
     notebook = built / f"{NAME}.ipynb"
     original = notebook.read_text()
     try:
         notebook.write_text(original.replace("How to check your work", "How to check"))
-        differences = exercises.build(source=FIXTURES, out=built, check_only=True, execute=False)
+        differences = build.build(source=FIXTURES, out=built, check_only=True, execute=False)
         assert differences and f"{NAME}.ipynb: differs" in differences[0]
         assert cli.main(["exercises", "build", "--source", str(FIXTURES), "--out", str(built), "--check"]) == 1
         assert "differs" in capsys.readouterr().err
@@ -108,7 +109,7 @@ def test_check_mode_finds_no_difference_then_finds_an_edit(built, capsys):
 
 def test_a_second_build_writes_the_same_bytes(built, tmp_path):
     again = tmp_path / "again"
-    exercises.build(source=FIXTURES, out=again, execute=False)
+    build.build(source=FIXTURES, out=again, execute=False)
     for rel in (f"{NAME}.ipynb", f".keys/{NAME}.key"):
         assert (again / rel).read_bytes() == (built / rel).read_bytes()
 
@@ -127,8 +128,8 @@ def test_a_blank_that_passes_its_check_makes_the_build_refuse(tmp_path):
         cells["a1"]["source"] = '# BEGIN SOLUTION\naov = orders["amount"].mean()\n# END SOLUTION\naov = orders["amount"].sum() / len(orders)'
     source = _variant_of_fixture(tmp_path, leak)
     out = tmp_path / "out"
-    with pytest.raises(exercises.BuildError, match=rf"{NAME}.ipynb, q99_1: the check passes on the blank exercise"):
-        exercises.build(source=source, out=out)
+    with pytest.raises(build.BuildError, match=rf"{NAME}.ipynb, q99_1: the check passes on the blank exercise"):
+        build.build(source=source, out=out)
     assert not out.exists()
     status = cli.main(["exercises", "build", "--source", str(source), "--out", str(out)])
     assert status == 2 and not out.exists()
@@ -138,20 +139,20 @@ def test_a_solution_that_fails_its_check_makes_the_build_refuse(tmp_path):
     def kernel_only(cells):  # computes another value in the kernel than in the check's own run
         cells["a1"]["source"] = 'aov = orders["amount"].mean() * (2 if "get_ipython" in globals() else 1)'
     source = _variant_of_fixture(tmp_path, kernel_only)
-    with pytest.raises(exercises.BuildError, match=rf"{NAME}.ipynb, q99_1: the solution fails: WrongAnswer"):
-        exercises.build(source=source, out=tmp_path / "out")
+    with pytest.raises(build.BuildError, match=rf"{NAME}.ipynb, q99_1: the solution fails: WrongAnswer"):
+        build.build(source=source, out=tmp_path / "out")
 
 
 def test_a_mistake_that_is_not_wrong_makes_the_build_refuse(tmp_path):
     def harmless(cells):
         cells["m2"]["source"] = 'revenue = orders.groupby("channel")["amount"].sum() * 1.0000001'
     source = _variant_of_fixture(tmp_path, harmless)
-    with pytest.raises(exercises.BuildError, match=r"q99_2: the mistake with hint .* passes the check"):
-        exercises.build(source=source, out=tmp_path / "out")
+    with pytest.raises(build.BuildError, match=r"q99_2: the mistake with hint .* passes the check"):
+        build.build(source=source, out=tmp_path / "out")
 
 
 def test_committed_exercises_are_what_the_solutions_generate():
     """What CI runs: regenerate into a temporary folder and compare with exercises/."""
-    if not any(exercises.NOTEBOOK_NAME.match(p.name) for p in (REPO / "solutions").iterdir()):
+    if not any(NOTEBOOK_NAME.match(p.name) for p in (REPO / "solutions").iterdir()):
         pytest.skip("solutions/ holds no solution notebooks yet")
-    assert exercises.build(source=REPO / "solutions", out=REPO / "exercises", check_only=True) == []
+    assert build.build(source=REPO / "solutions", out=REPO / "exercises", check_only=True) == []

@@ -19,12 +19,15 @@ from pathlib import Path
 
 import pytest
 
-from lifecycle_lib.tools.grade import _sandbox
-from lifecycle_lib.exercises import checks
-from lifecycle_lib.tools import build as exercises
-from lifecycle_lib.tools.grade import grading
-from lifecycle_lib.tools.grade._harness import NotPlain, to_plain
 from lifecycle_lib.errors import DataError
+from lifecycle_lib.exercises.format import parse_solution
+from lifecycle_lib.exercises.keys import expected_answers
+from lifecycle_lib.tools.build import exercise_notebook
+from lifecycle_lib.tools.grade import _sandbox, grading
+from lifecycle_lib.tools.grade.gradebook import GRADEBOOK_COLUMNS
+from lifecycle_lib.tools.grade.plain import NotPlain, PlainDataError, decode_plain, to_plain
+from lifecycle_lib.tools.grade.roster import match_submissions, read_roster
+from lifecycle_lib.tools.grade.submissions import student_steps
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "tests" / "fixtures" / "grading" / "solutions"
@@ -37,7 +40,7 @@ needs_bwrap = pytest.mark.skipif(_sandbox.bwrap_path() is None,
 
 
 def _student_notebook() -> dict:
-    return exercises.exercise_notebook(exercises.parse_solution(SOURCE / f"{EXERCISE}.ipynb"))
+    return exercise_notebook(parse_solution(SOURCE / f"{EXERCISE}.ipynb"))
 
 
 def _workspace() -> Path:
@@ -118,6 +121,13 @@ def test_the_honest_neighbour_of_the_cheaters_keeps_full_marks(adversarial_run):
 
 
 @pytest.mark.slow
+def test_a_submissions_own_check_cells_call_the_silent_stand_in(adversarial_run):
+    """``from lifecycle_lib.exercises import check`` gets the stand-in too: no note blames a check cell."""
+    page = adversarial_run["gradebook"].feedback["honest"].read_text()
+    assert "KeyProblem" not in page and " raised " not in page
+
+
+@pytest.mark.slow
 def test_grading_never_changes_submissions_or_roster_and_nothing_else_is_written(adversarial_run):
     for path, digest in adversarial_run["before"].items():
         assert _digest(path) == digest, path
@@ -127,7 +137,7 @@ def test_grading_never_changes_submissions_or_roster_and_nothing_else_is_written
     assert sorted(p.name for p in out.iterdir()) == ["feedback", "gradebook.csv"]
     with open(out / "gradebook.csv", newline="") as handle:
         reader = csv.DictReader(handle)
-        assert reader.fieldnames == grading.GRADEBOOK_COLUMNS
+        assert reader.fieldnames == GRADEBOOK_COLUMNS
         students = {row["student"] for row in reader}
     assert students == set(adversarial_run["cases"]) | {"zz_honest_neighbour"}
 
@@ -135,10 +145,10 @@ def test_grading_never_changes_submissions_or_roster_and_nothing_else_is_written
 @pytest.mark.slow
 def test_feedback_pages_show_scores_but_never_the_expected_values(adversarial_run):
     folder = adversarial_run["folder"]
-    roster = {e.student: e for e in grading.read_roster(adversarial_run["roster"])}
+    roster = {e.student: e for e in read_roster(adversarial_run["roster"])}
     for student in ("typical_mistake", "honest"):
         page = (folder / "out" / "feedback" / f"{student}.html").read_text()
-        expected = checks.expected_answers(SOURCE / f"{EXERCISE}.ipynb", roster[student].variant)
+        expected = expected_answers(SOURCE / f"{EXERCISE}.ipynb", roster[student].variant)
         total = float(expected["q98_1"].value)
         assert f"{total:g}" not in page and repr(total) not in page
         for subscriber in expected["q98_3"].value:
@@ -224,7 +234,7 @@ def test_roster_errors_name_the_file_column_and_line(tmp_path):
     roster = tmp_path / "roster.csv"
     roster.write_text(f"student,exercise,variant,file\nada,{EXERCISE},three,ada.ipynb\n")
     with pytest.raises(DataError, match=r"roster.csv.*'variant'.*2.*'three'"):
-        grading.read_roster(roster)
+        read_roster(roster)
 
 
 class _Rigged(float):
@@ -244,18 +254,18 @@ def test_only_exact_plain_types_leave_the_process():
             to_plain(value)
     frame = pd.DataFrame({"plan": ["basic", "plus"], "months": [3, 4], "fee": [9.0, float("nan")],
                           "when": pd.to_datetime(["2025-01-01", "2025-02-01"])}).set_index("plan")
-    back = grading.decode_plain(json.loads(json.dumps(to_plain(frame))))
+    back = decode_plain(json.loads(json.dumps(to_plain(frame))))
     pd.testing.assert_frame_equal(back, frame)
     series = pd.Series([1, 2], index=pd.Index(["a", "b"], name="k"), name="n")
-    pd.testing.assert_series_equal(grading.decode_plain(to_plain(series)), series)
-    assert grading.decode_plain(to_plain({(1, "a"): {np.int64(2), 3}})) == {(1, "a"): {2, 3}}
+    pd.testing.assert_series_equal(decode_plain(to_plain(series)), series)
+    assert decode_plain(to_plain({(1, "a"): {np.int64(2), 3}})) == {(1, "a"): {2, 3}}
 
 
 def test_decoding_refuses_anything_outside_the_format():
     for bad in ({"$frame": {"columns": ["a"], "dtypes": [], "data": []}}, {"$set": [[1]]}, {"a": 1, "b": 2},
                 {"$array": {"dtype": "object; import os", "shape": [1], "data": [1]}}):
-        with pytest.raises(grading.PlainDataError):
-            grading.decode_plain(bad)
+        with pytest.raises(PlainDataError):
+            decode_plain(bad)
 
 
 def test_collected_copies_are_matched_by_the_assigned_layout(tmp_path):
@@ -263,12 +273,12 @@ def test_collected_copies_are_matched_by_the_assigned_layout(tmp_path):
     roster.parent.mkdir()
     roster.write_text(f"student,exercise,variant,file\nana,{EXERCISE},1,ana/{EXERCISE}.ipynb\n"
                       f"bo,{EXERCISE},2,bo/{EXERCISE}.ipynb\n")
-    entries = grading.read_roster(roster)
+    entries = read_roster(roster)
     collected = [tmp_path / "collected" / s / f"{EXERCISE}.ipynb" for s in ("bo", "ana")]
-    matched = grading._match(collected, entries, roster.parent)
+    matched = match_submissions(collected, entries, roster.parent)
     assert {e.student: p.parent.name for e, p in matched.items()} == {"ana": "ana", "bo": "bo"}
     with pytest.raises(DataError, match="several roster lines"):
-        grading._match([tmp_path / "loose" / f"{EXERCISE}.ipynb"], entries, roster.parent)
+        match_submissions([tmp_path / "loose" / f"{EXERCISE}.ipynb"], entries, roster.parent)
 
 
 def test_the_roster_variant_overrides_an_edited_parameters_cell():
@@ -276,7 +286,7 @@ def test_the_roster_variant_overrides_an_edited_parameters_cell():
                     {"cell_type": "code", "source": "# Parameters\nvariant = 77\n"},
                     {"cell_type": "code", "source": "data = make(seed=variant)"},
                     {"cell_type": "code", "source": "variant = 5"}]}
-    steps = grading._student_steps(nb, 3, ["x"])
+    steps = student_steps(nb, 3, ["x"])
     assert [s["code"] for s in steps][:4] == ["variant = 0", "# Parameters\nvariant = 77\n", "variant = 3",
                                               "data = make(seed=variant)"]
     assert steps[2]["where"] == "the line setting your variant" and steps[3]["where"] == "code cell 3"

@@ -11,20 +11,21 @@ from pathlib import Path
 
 import pytest
 
-from lifecycle_lib.exercises import checks
-from lifecycle_lib.tools import build as exercises
+from lifecycle_lib.exercises.compare import diagnose
+from lifecycle_lib.exercises.format import NOTEBOOK_NAME, make_key, parse_solution
+from lifecycle_lib.exercises.keys import expected_answers
 
 REPO = Path(__file__).resolve().parent.parent
-SOLUTIONS = sorted(p for p in (REPO / "solutions").glob("*.ipynb") if exercises.NOTEBOOK_NAME.match(p.name))
+SOLUTIONS = sorted(p for p in (REPO / "solutions").glob("*.ipynb") if NOTEBOOK_NAME.match(p.name))
 LESSONS = {p.name for p in (REPO / "notebooks").glob("*.ipynb")}
 VARIANTS = (0, 7)
 
 
 @pytest.fixture(scope="module", params=SOLUTIONS, ids=lambda p: p.stem)
 def solution(request):
-    exercise = exercises.parse_solution(request.param)
-    key = exercises.make_key(exercise)
-    answers = {variant: checks.expected_answers(key, variant=variant) for variant in VARIANTS}
+    exercise = parse_solution(request.param)
+    key = make_key(exercise)
+    answers = {variant: expected_answers(key, variant=variant) for variant in VARIANTS}
     return exercise, answers
 
 
@@ -50,7 +51,7 @@ def test_every_computing_question_has_a_typical_mistake(solution):
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_each_answer_passes_its_own_check(solution, variant):
     _, answers = solution
-    failing = [qid for qid, exp in answers[variant].items() if not checks.diagnose(exp, exp.value).ok]
+    failing = [qid for qid, exp in answers[variant].items() if not diagnose(exp, exp.value).ok]
     assert not failing
 
 
@@ -61,7 +62,7 @@ def test_each_typical_mistake_fails_with_its_own_hint(solution, variant):
         expected = answers[variant][q.id]
         assert len(expected.mistakes) == len(q.mistakes), f"{q.id}: a mistake could not be computed"
         for value, hint in expected.mistakes:
-            verdict = checks.diagnose(expected, value)
+            verdict = diagnose(expected, value)
             assert not verdict.ok, f"{q.id} (variant {variant}): the mistake {hint!r} passes the check"
             assert verdict.hint == hint, f"{q.id} (variant {variant}): expected the hint {hint!r}, got {verdict.hint!r}"
 
@@ -72,6 +73,6 @@ def test_another_variant_asks_for_other_answers(solution):
         qid
         for qid in answers[VARIANTS[0]]
         if exercise.question(qid).kind == "compute"
-        and not checks.diagnose(answers[VARIANTS[0]][qid], answers[VARIANTS[1]][qid].value).ok
+        and not diagnose(answers[VARIANTS[0]][qid], answers[VARIANTS[1]][qid].value).ok
     ]
     assert differing, f"{exercise.name}: variants {VARIANTS} expect the same answers everywhere"

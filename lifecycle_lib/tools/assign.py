@@ -18,6 +18,12 @@ import json
 import re
 from pathlib import Path
 
+from lifecycle_lib._util.paths import REPO_ROOT
+from lifecycle_lib.errors import DataError
+from lifecycle_lib.exercises.format import make_key, parse_solution
+from lifecycle_lib.exercises.keys import encode_key
+from lifecycle_lib.tools.build import dumps_notebook, exercise_notebook, find_solutions
+
 __all__ = ["STUDENT_NAME", "derive_variant", "read_roster", "assign"]
 
 #: Student names become folder names: letters, digits, dot, underscore, hyphen, @.
@@ -29,6 +35,20 @@ def derive_variant(student: str, exercise: str) -> int:
 
     Variant 0 is the public one of ``exercises/``, so it is never handed out.
 
+    Parameters
+    ----------
+    student : str
+        The student's name as in the roster.
+    exercise : str
+        The exercise's full name, e.g. ``07_active_returning_at_risk``.
+
+    Returns
+    -------
+    int
+        The variant, the same on every run.
+
+    Examples
+    --------
     >>> derive_variant("ana", "07_active_returning_at_risk") == derive_variant("ana", "07_active_returning_at_risk")
     True
     >>> 1 <= derive_variant("ana", "07_active_returning_at_risk") <= 9999
@@ -39,12 +59,10 @@ def derive_variant(student: str, exercise: str) -> int:
 
 
 def _solutions_by_number(source: Path) -> dict:
-    from lifecycle_lib.tools.build import find_solutions
-
     return {p.name[:2]: p for p in find_solutions(source)}
 
 
-def read_roster(roster, source) -> "pd.DataFrame":  # noqa: F821 - pandas is imported inside
+def read_roster(roster, source) -> pd.DataFrame:  # noqa: F821 - pandas is imported inside
     """Read and validate a roster: one row per student and exercise, with the exercise resolved.
 
     ``exercise`` may be the number (``7`` or ``07``), the name (``07_active_returning_at_risk``)
@@ -52,6 +70,20 @@ def read_roster(roster, source) -> "pd.DataFrame":  # noqa: F821 - pandas is imp
     (given or derived) and ``file`` (relative to the output folder). A mistake in the roster raises
     :class:`lifecycle_lib.errors.DataError` naming the row and the fix.
 
+    Parameters
+    ----------
+    roster : str or Path
+        The CSV file: columns ``student``, ``exercise`` and optionally ``variant``.
+    source : str or Path
+        The folder of solution notebooks the exercises are resolved against.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per student and exercise, sorted by both.
+
+    Examples
+    --------
     >>> import tempfile, pathlib, json
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> _ = (folder / "07_demo.ipynb").write_text(json.dumps({"cells": []}))
@@ -60,8 +92,6 @@ def read_roster(roster, source) -> "pd.DataFrame":  # noqa: F821 - pandas is imp
     {'student': 'ana', 'exercise': '07_demo', 'variant': 3}
     """
     import pandas as pd
-
-    from lifecycle_lib.errors import DataError
 
     roster = Path(roster)
     if not roster.exists():
@@ -110,8 +140,6 @@ def _with_variant(notebook: dict, variant: int) -> dict:
     import nbformat
     from papermill.parameterize import parameterize_notebook
 
-    from lifecycle_lib.tools.build import dumps_notebook
-
     node = nbformat.reads(dumps_notebook(notebook), as_version=4)
     node.metadata["papermill"] = {}  # papermill records the parameters there
     for cell in node.cells:  # papermill looks for tags on every cell
@@ -129,12 +157,28 @@ def _with_variant(notebook: dict, variant: int) -> dict:
     return result
 
 
-def assign(roster, out, source=None) -> "pd.DataFrame":  # noqa: F821
+def assign(roster, out, source=None) -> pd.DataFrame:  # noqa: F821
     """Write one exercise notebook per student and exercise, with that student's variant, and the roster.
 
     Returns the roster written to ``out/roster.csv`` (student, exercise, variant, file).
     ``source`` is the folder of solution notebooks (default: the repository's ``solutions/``).
 
+    Parameters
+    ----------
+    roster : str or Path
+        The class's roster (see :func:`read_roster`).
+    out : str or Path
+        The folder to write the hand-out to.
+    source : str or Path, optional
+        The folder of solution notebooks.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The roster written to ``out/roster.csv``.
+
+    Examples
+    --------
     The roster is checked before anything is written; a line naming an exercise without a solution
     stops the assignment with the line and the fix:
 
@@ -152,22 +196,19 @@ def assign(roster, out, source=None) -> "pd.DataFrame":  # noqa: F821
     ``handout/ana/07_at_risk.ipynb`` (variant 3), ``handout/bo/...`` (a variant from
     :func:`derive_variant`), each student's ``.keys/`` and ``handout/roster.csv``.
     """
-    from lifecycle_lib.exercises import checks
-    from lifecycle_lib.tools import build as exercises
-
-    source = Path(source) if source else exercises._repo_root() / "solutions"
+    source = Path(source) if source else REPO_ROOT / "solutions"
     out = Path(out)
     table = read_roster(roster, source)
     parsed = {}
     for name in sorted(set(table["exercise"])):
-        parsed[name] = exercises.parse_solution(source / f"{name}.ipynb")
-    blanks = {name: exercises.exercise_notebook(ex) for name, ex in parsed.items()}
-    keys = {name: checks.encode_key(exercises.make_key(ex)) for name, ex in parsed.items()}
+        parsed[name] = parse_solution(source / f"{name}.ipynb")
+    blanks = {name: exercise_notebook(ex) for name, ex in parsed.items()}
+    keys = {name: encode_key(make_key(ex)) for name, ex in parsed.items()}
     for rec in table.to_dict("records"):
         folder = out / rec["student"]
         (folder / ".keys").mkdir(parents=True, exist_ok=True)
         nb = _with_variant(blanks[rec["exercise"]], rec["variant"])
-        (folder / f"{rec['exercise']}.ipynb").write_text(exercises.dumps_notebook(nb), encoding="utf-8")
+        (folder / f"{rec['exercise']}.ipynb").write_text(dumps_notebook(nb), encoding="utf-8")
         (folder / ".keys" / f"{rec['exercise']}.key").write_text(keys[rec["exercise"]], encoding="utf-8")
     out.mkdir(parents=True, exist_ok=True)
     table.to_csv(out / "roster.csv", index=False)

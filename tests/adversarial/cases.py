@@ -86,14 +86,17 @@ months_by_plan = pandas.Series(dtype="int64")
 '''
 
 PATCH_CHECKS = '''
+import lifecycle_lib.exercises as exercises
 import lifecycle_lib.exercises.checks as checks
-right = checks.Verdict(True, "Right.")
-checks.compare = lambda *a, **k: right
-checks.diagnose = lambda *a, **k: right
-checks.check = lambda *a, **k: print("correct")
-checks.Verdict.__bool__ = lambda self: True
+import lifecycle_lib.exercises.compare as compare
+right = compare.Verdict(True, "Right.")
+compare.compare = lambda *a, **k: right
+compare.diagnose = checks.diagnose = lambda *a, **k: right
+checks.check = exercises.check = lambda *a, **k: print("correct")
+compare.Verdict.__bool__ = lambda self: True
 import sys
-sys.modules["lifecycle_lib.tools.grade.grading"] = checks
+for name in ("grading", "scoring", "plain"):
+    sys.modules["lifecycle_lib.tools.grade." + name] = compare
 total_paid = -1.0
 months_by_plan = "everything"
 '''
