@@ -13,17 +13,16 @@ from pathlib import Path
 
 import pytest
 
+from lifecycle_lib._util.notebooks import notebook_text, read_notebook
+from lifecycle_lib.tools.course import LESSON_NAME
 from lifecycle_lib.tools.site.hygiene import (
     CELL_METADATA_DROPPED,
     NOTEBOOK_METADATA_KEPT,
     clean_notebook,
     clean_paths,
     is_pinned,
-    notebook_text,
-    read_notebook,
 )
 from lifecycle_lib.tools.site.navigation import (
-    LESSON_NAME,
     add_navigation,
     is_navigation_cell,
     navigation_cells,

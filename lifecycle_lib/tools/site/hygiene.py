@@ -2,20 +2,25 @@
 
 One command cleans every notebook of the course in place::
 
-    python -m lifecycle_lib.tools.site.hygiene              # notebooks/, solutions/, exercises/
+    python -m lifecycle_lib.tools.site.hygiene              # the course's notebooks/, solutions/, exercises/
     python -m lifecycle_lib.tools.site.hygiene --check      # only report; exit 1 if any notebook is dirty
 
 Cells pinned for nbval with ``# NBVAL_CHECK_OUTPUT`` (or the tag ``nbval-check-output``) keep
 their outputs and execution count, because nbval compares only what is stored.
 
-Notebooks are read and written as plain JSON in exactly the layout nbformat writes (one-space
-indent, sorted keys, text split into lines), without importing nbformat, which costs seconds.
+Notebooks are read and written with :mod:`lifecycle_lib._util.notebooks` (plain JSON in exactly the
+layout nbformat writes); ``read_notebook``, ``write_notebook`` and ``notebook_text`` are importable
+from here too. The default folders are the course's (:class:`~lifecycle_lib.tools.course.CourseDir`),
+not the working directory's.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+
+from lifecycle_lib._util.notebooks import cell_source, notebook_text, read_notebook, write_notebook
+from lifecycle_lib.tools.course import CourseDir
 
 __all__ = [
     "COURSE_FOLDERS",
@@ -40,80 +45,6 @@ PIN_MARK = "NBVAL_CHECK_OUTPUT"
 PIN_TAG = "nbval-check-output"
 
 
-def _join(value):
-    return "".join(value) if isinstance(value, list) else value
-
-
-def _is_json_mime(mime: str) -> bool:
-    return mime == "application/json" or mime.endswith("+json")
-
-
-def _rejoin(nb: dict) -> dict:
-    for cell in nb.get("cells", []):
-        cell["source"] = _join(cell.get("source", ""))
-        for output in cell.get("outputs", []):
-            if "text" in output:
-                output["text"] = _join(output["text"])
-            for mime, value in output.get("data", {}).items():
-                if not _is_json_mime(mime):
-                    output["data"][mime] = _join(value)
-    return nb
-
-
-def _split(nb: dict) -> dict:
-    nb = json.loads(json.dumps(nb))
-    for cell in nb.get("cells", []):
-        if isinstance(cell.get("source"), str):
-            cell["source"] = cell["source"].splitlines(True)
-        for output in cell.get("outputs", []):
-            if isinstance(output.get("text"), str):
-                output["text"] = output["text"].splitlines(True)
-            for mime, value in output.get("data", {}).items():
-                if not _is_json_mime(mime) and isinstance(value, str):
-                    output["data"][mime] = value.splitlines(True)
-    return nb
-
-
-def read_notebook(path) -> dict:
-    """Read a notebook as a dict whose sources and text outputs are plain strings.
-
-    >>> import tempfile, pathlib
-    >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> cell = {"cell_type": "markdown", "id": "a", "metadata": {}, "source": ["# Title\\n", "text"]}
-    >>> nb = {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
-    >>> _ = (folder / "01_x.ipynb").write_text(json.dumps(nb))
-    >>> read_notebook(folder / "01_x.ipynb")["cells"][0]["source"]
-    '# Title\\ntext'
-    """
-    return _rejoin(json.loads(Path(path).read_text(encoding="utf-8")))
-
-
-def notebook_text(nb: dict) -> str:
-    """The file content nbformat would write for ``nb`` (sorted keys, one-space indent, split lines).
-
-    >>> notebook_text({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}).splitlines()[1]
-    ' "cells": [],'
-    """
-    return json.dumps(_split(nb), indent=1, sort_keys=True, separators=(",", ": "), ensure_ascii=False) + "\n"
-
-
-def write_notebook(nb: dict, path) -> bool:
-    """Write ``nb`` to ``path``; return True when the file changed (an unchanged file is not touched).
-
-    >>> import tempfile, pathlib
-    >>> path = pathlib.Path(tempfile.mkdtemp()) / "01_x.ipynb"
-    >>> nb = {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
-    >>> write_notebook(nb, path), write_notebook(nb, path)
-    (True, False)
-    """
-    path = Path(path)
-    text = notebook_text(nb)
-    if path.exists() and path.read_text(encoding="utf-8") == text:
-        return False
-    path.write_text(text, encoding="utf-8")
-    return True
-
-
 def is_pinned(cell: dict) -> bool:
     """True for a code cell whose stored output nbval compares (``# NBVAL_CHECK_OUTPUT`` or its tag).
 
@@ -126,7 +57,7 @@ def is_pinned(cell: dict) -> bool:
     """
     if cell.get("cell_type") != "code":
         return False
-    return PIN_MARK in _join(cell.get("source", "")) or PIN_TAG in cell.get("metadata", {}).get("tags", [])
+    return PIN_MARK in cell_source(cell) or PIN_TAG in cell.get("metadata", {}).get("tags", [])
 
 
 def clean_notebook(nb: dict) -> dict:
@@ -183,8 +114,20 @@ def _notebook_paths(paths) -> list[Path]:
 
 
 def clean_paths(paths=None, check: bool = False) -> list[Path]:
-    """Clean notebooks in place (files or folders; default: the course folders under the current
-    directory) and return the ones that were dirty. With ``check=True`` nothing is written.
+    """Clean notebooks in place and return the ones that were dirty; with ``check=True`` nothing is written.
+
+    Parameters
+    ----------
+    paths : list, optional
+        Notebooks or folders of notebooks (default: the course's ``notebooks/``, ``solutions/`` and
+        ``exercises/``, see :class:`~lifecycle_lib.tools.course.CourseDir`).
+    check : bool
+        Only report.
+
+    Returns
+    -------
+    list of Path
+        The notebooks that were (or, with ``check``, would be) changed.
 
     >>> import tempfile, pathlib
     >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -197,7 +140,7 @@ def clean_paths(paths=None, check: bool = False) -> list[Path]:
     []
     """
     if paths is None:
-        paths = [folder for folder in COURSE_FOLDERS if Path(folder).is_dir()]
+        paths = [folder for folder in CourseDir.default().notebook_folders if folder.is_dir()]
     dirty = []
     for path in _notebook_paths(paths):
         nb = read_notebook(path)
@@ -224,7 +167,7 @@ def main(argv=None) -> int:
         description="Strip outputs, execution counts and run-time metadata from notebooks "
         "(cells pinned with NBVAL_CHECK_OUTPUT keep theirs).",
     )
-    parser.add_argument("paths", nargs="*", help="notebooks or folders (default: notebooks solutions exercises)")
+    parser.add_argument("paths", nargs="*", help="notebooks or folders (default: the course's notebooks solutions exercises)")
     parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if a notebook is dirty")
     args = parser.parse_args(argv)
     dirty = clean_paths(args.paths or None, check=args.check)

@@ -5,7 +5,7 @@ neighbouring lessons and the contents (the README). Solution and exercise notebo
 the top linking back to their lesson. Re-running replaces the marked cells, so the tool can run after
 every edit::
 
-    python -m lifecycle_lib.tools.site.navigation          # notebooks/ and solutions/
+    python -m lifecycle_lib.tools.site.navigation          # the course's notebooks/ and solutions/
     lifecycle notebooks nav                     # the same
 
 Link texts are the lessons' titles, taken from each notebook's first heading.
@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+
+from lifecycle_lib._util.notebooks import cell_source, notebook_text, read_notebook, write_notebook
+from lifecycle_lib.tools.course import LESSON_NAME, CourseDir, lesson_files
 
 __all__ = [
     "LESSON_NAME",
@@ -28,7 +31,6 @@ __all__ = [
     "main",
 ]
 
-LESSON_NAME = re.compile(r"^(\d\d)_[a-z0-9_]+\.ipynb$")
 MARKER = "<!-- navigation: written by `lifecycle notebooks nav`; edits here are replaced -->"
 CONTENTS = "../README.md"
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
@@ -47,14 +49,7 @@ def is_navigation_cell(cell: dict) -> str | None:
     place = cell.get("metadata", {}).get("lifecycle", {}).get("navigation")
     if place:
         return place
-    source = cell.get("source", "")
-    source = "".join(source) if isinstance(source, list) else source
-    return "marked" if source.startswith(MARKER) else None
-
-
-def _source(cell: dict) -> str:
-    source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else source
+    return "marked" if cell_source(cell).startswith(MARKER) else None
 
 
 def notebook_title(nb_or_path) -> str:
@@ -69,14 +64,12 @@ def notebook_title(nb_or_path) -> str:
     """
     fallback = "Untitled"
     if not isinstance(nb_or_path, dict):
-        from lifecycle_lib.tools.site.hygiene import read_notebook
-
         fallback = Path(nb_or_path).stem.replace("_", " ")
         nb_or_path = read_notebook(nb_or_path)
     for cell in nb_or_path.get("cells", []):
         if cell.get("cell_type") != "markdown" or is_navigation_cell(cell):
             continue
-        match = _HEADING.search(_source(cell))
+        match = _HEADING.search(cell_source(cell))
         if match:
             return match.group(1).strip()
     return fallback
@@ -154,26 +147,35 @@ def with_navigation(nb: dict, cells: list[dict]) -> dict:
 
 
 def _lesson_titles(lessons_folder: Path) -> dict[str, str]:
-    return {
-        path.name: notebook_title(path)
-        for path in sorted(lessons_folder.glob("*.ipynb"))
-        if LESSON_NAME.match(path.name)
-    }
+    return {path.name: notebook_title(path) for path in lesson_files(lessons_folder)}
 
 
 def _kind(folder: Path) -> str:
     return {"solutions": "solution", "exercises": "exercise"}.get(folder.name, "lesson")
 
 
-def add_navigation(folder="notebooks", lessons=None, check: bool = False) -> list[Path]:
+def add_navigation(folder=None, lessons=None, check: bool = False) -> list[Path]:
     """Write (or replace) the navigation cells of every ``NN_name.ipynb`` in ``folder``.
 
-    ``lessons`` is the folder of lesson notebooks whose titles the links show (default: ``folder``
-    for lessons, ``../notebooks`` beside a ``solutions`` or ``exercises`` folder). Returns the
-    notebooks that changed; with ``check=True`` nothing is written.
+    Parameters
+    ----------
+    folder : str or Path, optional
+        The notebooks to update (default: the course's ``notebooks/``, see
+        :class:`~lifecycle_lib.tools.course.CourseDir`). A folder named ``solutions`` or
+        ``exercises`` gets back-links to the lessons.
+    lessons : str or Path, optional
+        The folder of lesson notebooks whose titles the links show (default: ``folder`` for
+        lessons, ``../notebooks`` beside a ``solutions`` or ``exercises`` folder).
+    check : bool
+        Only report.
+
+    Returns
+    -------
+    list of Path
+        The notebooks that changed (or, with ``check``, would change).
 
     >>> import tempfile, pathlib
-    >>> from lifecycle_lib.tools.site.hygiene import write_notebook
+    >>> from lifecycle_lib._util.notebooks import write_notebook
     >>> folder = pathlib.Path(tempfile.mkdtemp()) / "notebooks"
     >>> folder.mkdir()
     >>> for name in ["01_a", "02_b"]:
@@ -185,16 +187,12 @@ def add_navigation(folder="notebooks", lessons=None, check: bool = False) -> lis
     >>> add_navigation(folder)
     []
     """
-    from lifecycle_lib.tools.site.hygiene import notebook_text, read_notebook, write_notebook
-
-    folder = Path(folder)
+    folder = Path(folder) if folder is not None else CourseDir.default().notebooks
     kind = _kind(folder)
     lessons_folder = Path(lessons) if lessons is not None else (folder if kind == "lesson" else folder.parent / "notebooks")
     titles = _lesson_titles(lessons_folder) if lessons_folder.is_dir() else {}
     changed = []
-    for path in sorted(folder.glob("*.ipynb")):
-        if not LESSON_NAME.match(path.name):
-            continue
+    for path in lesson_files(folder):
         nb = read_notebook(path)
         updated = with_navigation(nb, navigation_cells(path.name, titles, kind=kind))
         if notebook_text(updated) != notebook_text(nb):
@@ -219,10 +217,11 @@ def main(argv=None) -> int:
         description="Write the '< previous | contents | next >' cells of the lessons and the "
         "back-links of solutions and exercises, replacing earlier ones.",
     )
-    parser.add_argument("folders", nargs="*", help="folders of notebooks (default: notebooks solutions)")
+    parser.add_argument("folders", nargs="*", help="folders of notebooks (default: the course's notebooks solutions)")
     parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if a cell is missing or stale")
     args = parser.parse_args(argv)
-    folders = args.folders or [name for name in ("notebooks", "solutions") if Path(name).is_dir()]
+    course = CourseDir.default()
+    folders = args.folders or [folder for folder in (course.notebooks, course.solutions) if folder.is_dir()]
     stale = []
     for folder in folders:
         stale.extend(add_navigation(folder, check=args.check))

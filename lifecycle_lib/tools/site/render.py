@@ -5,8 +5,8 @@
     lifecycle render --out _site                 # every lesson in notebooks/
     lifecycle render --out _site --lessons 0 3   # lessons 00 and 03 only
 
-Each lesson runs with papermill in a fresh kernel, several at once, then becomes an HTML page with
-its plots embedded as images. Widgets stay interactive and formulas are typeset offline when the
+Each lesson runs in a fresh kernel in its own folder (:mod:`lifecycle_lib.tools.execute`, several at
+once), then becomes an HTML page with its plots embedded as images. Widgets stay interactive and formulas are typeset offline when the
 widget manager and MathJax were installed by ``make setup`` (into ``<venv>/share/lifecycle-widgets``):
 both are copied into the site and referenced by relative URLs, so the pages work opened from disk.
 Without the widget manager, pages show the static view that precedes every widget; without MathJax,
@@ -17,7 +17,6 @@ the lesson and the failing cell.
 from __future__ import annotations
 
 import html
-import os
 import re
 import shutil
 import sys
@@ -25,9 +24,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lifecycle_lib.tools.course import CourseDir, lesson_files
+
 __all__ = ["RenderError", "RenderedLesson", "widget_assets", "mathjax_assets", "select_lessons", "render_course"]
 
-LESSON_NAME = re.compile(r"^(\d\d)_[a-z0-9_]+\.ipynb$")
 WIDGET_FOLDER = "lifecycle-widgets"
 _STATIC = "_static/widgets"
 _MATHJAX = "_static/mathjax"
@@ -103,10 +103,20 @@ def mathjax_assets(prefix=None) -> Path | None:
     return None
 
 
-def select_lessons(folder="notebooks", lessons=None) -> list[Path]:
+def select_lessons(folder=None, lessons=None) -> list[Path]:
     """The lesson notebooks to render, in course order.
 
-    ``lessons`` holds file paths, file names or lesson numbers (``3``, ``"03"``); None means all.
+    Parameters
+    ----------
+    folder : str or Path, optional
+        The folder of lessons (default: the course's ``notebooks/``, see :class:`~lifecycle_lib.tools.course.CourseDir`).
+    lessons : list, optional
+        File paths, file names or lesson numbers (``3``, ``"03"``); None means all.
+
+    Returns
+    -------
+    list of Path
+        The chosen lessons, sorted by name.
 
     >>> import tempfile, pathlib
     >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -119,8 +129,8 @@ def select_lessons(folder="notebooks", lessons=None) -> list[Path]:
     """
     from lifecycle_lib.errors import UsageError
 
-    folder = Path(folder)
-    available = sorted(p for p in folder.glob("*.ipynb") if LESSON_NAME.match(p.name))
+    folder = Path(folder) if folder is not None else CourseDir.default().notebooks
+    available = lesson_files(folder)
     if lessons is None or len(lessons) == 0:
         if not available:
             raise UsageError(f"no lesson notebooks (NN_name.ipynb) in {folder}/")
@@ -142,24 +152,6 @@ def select_lessons(folder="notebooks", lessons=None) -> list[Path]:
     return sorted(dict.fromkeys(chosen), key=lambda p: p.name)
 
 
-def _first_line(source: str) -> str:
-    for line in source.splitlines():
-        if line.strip():
-            return line.strip()[:120]
-    return "(empty cell)"
-
-
-def _failure(name: str, exc: BaseException) -> str:
-    cell_index = getattr(exc, "cell_index", None)
-    if cell_index is not None:
-        return (
-            f"{name}: cell {cell_index + 1} (`{_first_line(exc.source)}`) raised "
-            f"{exc.ename}: {str(exc.evalue).splitlines()[0] if exc.evalue else ''}".rstrip()
-        )
-    message = str(exc).strip().splitlines()
-    return f"{name}: {type(exc).__name__}: {message[0] if message else 'the kernel stopped'}"
-
-
 def _link_fixes(site_names: set[str]):
     def fix(match: re.Match) -> str:
         target = match.group(1)
@@ -174,36 +166,10 @@ def _link_fixes(site_names: set[str]):
     return fix
 
 
-def _execute_and_convert(path: Path, out: Path, site_names: set[str], widgets: bool, timeout: float,
-                         mathjax: bool = False):
-    """Run one lesson in a fresh kernel and write its page (runs in a worker process)."""
-    # ``timeout`` bounds each cell, and it must never be None: nbclient then waits for each
-    # execute_reply without a deadline, and about one run in ten under load waits forever for a
-    # reply the kernel has already sent (measured on lesson 01: 4 hangs in 30 runs without a
-    # timeout, none in 20 with one). Should a cell still time out, the caller retries once.
-    import tempfile
-
-    import nbformat
-    import papermill
+def _write_page(nb, path: Path, out: Path, site_names: set[str], widgets: bool, mathjax: bool) -> Path:
+    """Convert an executed lesson to ``out/<lesson>.html`` (plots embedded, links pointing at pages)."""
     from nbconvert import HTMLExporter
 
-    started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="lifecycle-render-") as scratch:
-        executed = Path(scratch) / path.name
-        try:
-            papermill.execute_notebook(
-                str(path),
-                str(executed),
-                kernel_name="python3",
-                cwd=str(path.parent),
-                progress_bar=False,
-                log_output=False,
-                request_save_on_cell_execute=False,
-                execution_timeout=timeout,
-            )
-        except Exception as exc:  # reported with the lesson and cell, never as a worker traceback
-            return None, _failure(path.name, exc), "Timeout" in type(exc).__name__
-        nb = nbformat.read(executed, as_version=4)
     if not widgets:
         nb.metadata.pop("widgets", None)
     exporter = HTMLExporter(template_name="lab", embed_images=True)
@@ -215,26 +181,7 @@ def _execute_and_convert(path: Path, out: Path, site_names: set[str], widgets: b
     body = re.sub(r'href="([^"]+)"', _link_fixes(site_names), body)
     target = out / f"{path.stem}.html"
     target.write_text(body, encoding="utf-8")
-    return time.perf_counter() - started, None, False
-
-
-def _worker(send, path, out, site_names, widgets, timeout, mathjax=False):
-    os.setpgrp()  # the lesson's kernel joins this process group, so a stuck lesson is stopped whole
-    try:
-        result = _execute_and_convert(path, out, site_names, widgets, timeout, mathjax)
-    except Exception as exc:  # a conversion problem, reported like an execution failure
-        result = (None, _failure(path.name, exc), False)
-    send.send(result)
-    send.close()
-
-
-def _stop_group(process) -> None:
-    import signal
-
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        process.kill()
+    return target
 
 
 def _copy_widget_assets(assets: dict[str, Path], out: Path) -> None:
@@ -292,22 +239,38 @@ and do the exercises.</p>
 """
 
 
-def render_course(out, lessons=None, workers=None, source="notebooks", timeout: float = 120.0):
+def render_course(out, lessons=None, workers=None, source=None, timeout: float = 120.0):
     """Execute the lessons and write an HTML site to ``out``; return the rendered lessons.
 
-    ``lessons`` selects lessons (numbers, names or paths; default all in ``source``), ``workers`` is
-    how many run at once (default: the number of cores). ``timeout`` bounds each cell in seconds,
-    five times that each lesson; a lesson that times out is run once more in a fresh kernel.
-    Raises :class:`RenderError` naming every lesson that failed, with its failing cell.
+    A lesson that times out is run once more in a fresh kernel; every other lesson still renders
+    when one fails, and then :class:`RenderError` names every lesson that failed, with its cell.
+
+    Parameters
+    ----------
+    out : str or Path
+        The site folder (created when missing).
+    lessons : list, optional
+        Lesson numbers, names or paths (default: every lesson in ``source``).
+    workers : int, optional
+        Lessons executed at once (default: the number of cores).
+    source : str or Path, optional
+        The folder of lessons (default: the course's ``notebooks/``).
+    timeout : float
+        Seconds each cell may run; each lesson may run five times that.
+
+    Returns
+    -------
+    list of RenderedLesson
+        The pages written, in course order (``out/index.html`` lists them).
 
     >>> render_course("/tmp/unused-site", source="/nonexistent")
     Traceback (most recent call last):
     ...
     lifecycle_lib.errors.UsageError: no lesson notebooks (NN_name.ipynb) in /nonexistent/
     """
-    import multiprocessing
-    import multiprocessing.connection
+    from tqdm import tqdm
 
+    from lifecycle_lib.tools.execute import Run, execute_notebooks
     from lifecycle_lib.tools.site.navigation import notebook_title
 
     paths = select_lessons(source, lessons)
@@ -332,64 +295,28 @@ def render_course(out, lessons=None, workers=None, source="notebooks", timeout: 
             file=sys.stderr,
         )
 
-    # Import the notebook stack once here; forked workers inherit it instead of paying seconds each.
-    import nbconvert  # noqa: F401
-    import nbformat  # noqa: F401
-    import papermill  # noqa: F401
-    from tqdm import tqdm
-
     site_names = {path.name for path in paths}
-    workers = max(1, min(workers or os.cpu_count() or 1, len(paths)))
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
     failures: list[str] = []
     rendered: list[RenderedLesson] = []
-    waiting = list(paths)
-    retried: set[Path] = set()
-    lesson_timeout = 5 * timeout
-    running: dict = {}  # receiving end of a pipe -> (process, lesson, deadline)
     with tqdm(total=len(paths), desc="rendering lessons", unit="lesson", file=sys.stderr) as bar:
-        while waiting or running:
-            while waiting and len(running) < workers:
-                # One fresh process per lesson: no kernel-client state carries over between lessons.
-                path = waiting.pop(0)
-                receive, send = context.Pipe(duplex=False)
-                process = context.Process(
-                    target=_worker, args=(send, path, out, site_names, bool(assets), timeout, bool(mathjax)),
-                    daemon=True,
-                )
-                process.start()
-                send.close()
-                running[receive] = (process, path, time.monotonic() + lesson_timeout)
-            ready = multiprocessing.connection.wait(list(running), timeout=1.0)
-            now = time.monotonic()
-            for receive in list(running):
-                process, path, deadline = running[receive]
-                if receive in ready:
-                    try:
-                        seconds, failure, retry = receive.recv()
-                    except EOFError:
-                        seconds, failure, retry = None, f"{path.name}: the worker died (exit code {process.exitcode})", False
-                elif now > deadline:
-                    _stop_group(process)
-                    seconds, failure, retry = None, f"{path.name}: still running after {lesson_timeout:.0f} s; stopped", True
-                else:
-                    continue
-                process.join(timeout=10)
-                _stop_group(process)  # a kernel left behind by a failed run goes with its worker
-                receive.close()
-                del running[receive]
-                if failure and retry and path not in retried:
-                    retried.add(path)
-                    waiting.insert(0, path)
-                    bar.write(f"retrying once: {failure}", file=sys.stderr)
-                    continue
-                if failure:
-                    failures.append(failure)
-                    bar.write(f"failed: {failure}", file=sys.stderr)
-                else:
-                    rendered.append(RenderedLesson(path.stem, notebook_title(path), out / f"{path.stem}.html", seconds))
-                bar.update()
+
+        def page(index, result, seconds):
+            path = paths[index]
+            started = time.perf_counter()
+            try:
+                if isinstance(result, Exception):
+                    raise result
+                html_path = _write_page(result, path, out, site_names, bool(assets), bool(mathjax))
+                seconds += time.perf_counter() - started
+                rendered.append(RenderedLesson(path.stem, notebook_title(path), html_path, seconds))
+            except Exception as exc:  # an execution or conversion problem, reported with the lesson
+                failure = str(exc) if path.name in str(exc) else f"{path.name}: {type(exc).__name__}: {exc}"
+                failures.append(failure)
+                bar.write(f"failed: {failure}", file=sys.stderr)
+            bar.update()
+
+        execute_notebooks([Run(path) for path in paths], workers=workers, timeout=timeout,
+                          return_exceptions=True, on_done=page)
     if failures:
         raise RenderError(
             f"{len(failures)} of {len(paths)} lessons failed to execute:\n  " + "\n  ".join(sorted(failures))
