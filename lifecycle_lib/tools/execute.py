@@ -207,6 +207,8 @@ async def _execute_once(run: Run, timeout: float, deadline: float, allow_errors:
                 await km.shutdown_kernel(now=True)
             task.cancel()
             await asyncio.wait({task}, timeout=10)
+        if task.done() and not task.cancelled():
+            task.exception()  # retrieved, so asyncio does not print it as "never retrieved" at exit
         shutil.rmtree(scratch, ignore_errors=True)
 
 
