@@ -25,6 +25,7 @@ __version__ = "0.1.0"
 _SHORT_NAMES = {
     "datasets": "lifecycle_lib.data.datasets",
     "schema": "lifecycle_lib.data.schema",
+    "readers": "lifecycle_lib.data.readers",
     "frameworks": "lifecycle_lib.analytics.frameworks",
     "segments": "lifecycle_lib.analytics.segments",
     "rfm": "lifecycle_lib.analytics.rfm",

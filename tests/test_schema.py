@@ -1,15 +1,23 @@
 """Reading users' orders files: every unusable input is one DataError naming file, column, rows and
-fix; every repair of usable-but-dirty data is listed in ``.quality`` and visible in the result."""
+fix; every repair of usable-but-dirty data is listed in ``.quality`` and visible in the result.
+
+Covers the data layer's readers (``lifecycle_lib.data``: contracts, files, parsing, layouts,
+readers) and the ``schema`` module that still re-exports their names."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
-from lifecycle_lib.data.schema import TABLES, DataError, OrdersFile, parse_amounts, parse_dates, read_orders, read_table, validate
+from lifecycle_lib.data import contracts, files, layouts, parsing, readers, schema
+from lifecycle_lib.data.contracts import TABLES, validate
+from lifecycle_lib.data.files import read_table
+from lifecycle_lib.data.layouts import LAYOUT_NAMES, standardise
+from lifecycle_lib.data.parsing import parse_amounts, parse_dates
+from lifecycle_lib.data.readers import OrdersFile, read_orders
+from lifecycle_lib.errors import DataError
 
 DATA = Path(__file__).parent / "data"
 
@@ -369,7 +377,7 @@ def test_input_file_is_not_changed_and_repr_is_readable(tmp_path):
 
 
 # ------------------------------------------------------------------------------------------------
-# Helpers and contracts
+# Parsing, table reading and contracts
 # ------------------------------------------------------------------------------------------------
 
 
@@ -430,3 +438,44 @@ def test_a_frame_can_be_read_like_a_file():
     result = read_orders(frame, name="invoices")
     assert result.file == "invoices" and result.layout == "uci"
     pd.testing.assert_frame_equal(frame, before)  # the input is not changed
+
+
+# ------------------------------------------------------------------------------------------------
+# The modules of the data layer
+# ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "file, layout",
+    [("shopify_orders.csv", "shopify"), ("woocommerce_orders.csv", "woocommerce"), ("online_retail.csv", "uci"),
+     ("plain_semicolon_de.csv", "plain")],
+)
+def test_the_recognised_layout_is_named_in_words(file, layout):
+    result = read_orders(DATA / file)
+    assert result.layout == layout and result.layout_name == LAYOUT_NAMES[layout]
+    assert f"layout={LAYOUT_NAMES[layout]!r}" in repr(result)
+
+
+def test_named_columns_win_over_the_layout():
+    raw = pd.read_csv(DATA / "shopify_orders.csv", dtype=str)
+    found = standardise(raw, {"amount": "subtotal"})
+    assert found.layout == "shopify" and found.columns["amount"] == "Subtotal"
+    assert "_refund_share" in found.frame  # refunds are still netted, per line
+    assert found.frame["amount"].tolist() == raw["Subtotal"].tolist()  # not spread: the values as written
+
+
+def test_schema_re_exports_the_names_of_the_new_modules():
+    homes = {"Column": contracts, "TABLES": contracts, "ORDERS_FILE_COLUMNS": contracts,
+             "require_columns": contracts, "validate": contracts, "read_table": files, "parse_amounts": parsing,
+             "parse_dates": parsing, "LAYOUT_NAMES": layouts, "Finding": readers, "OrdersFile": readers,
+             "read_orders": readers}
+    assert readers.ORDERS_FILE_COLUMNS is contracts.ORDERS_FILE_COLUMNS  # all a lesson needs, in one module
+    for name, module in homes.items():
+        assert getattr(schema, name) is getattr(module, name), name
+    assert set(schema.__all__) == set(homes) | {"DataError"}
+
+
+def test_lessons_reach_the_readers_by_their_short_name():
+    import lifecycle_lib
+
+    assert lifecycle_lib.readers is readers

@@ -1,0 +1,484 @@
+"""Reading a user's orders export: :func:`read_orders`, the public face of the data layer.
+
+:func:`read_orders` reads the file (:mod:`~lifecycle_lib.data.files`), recognises the export and
+maps its columns (:mod:`~lifecycle_lib.data.layouts`), parses dates and amounts
+(:mod:`~lifecycle_lib.data.parsing`), takes out what is not a purchase, and returns an
+:class:`OrdersFile`: the clean orders, the returns, and every repair as a :class:`Finding`.
+
+Row numbers in messages and findings are the rows a user sees in a spreadsheet: the header is
+row 1, so the first data row is row 2.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from lifecycle_lib.data.contracts import ORDERS_FILE_COLUMNS
+from lifecycle_lib.data.files import read_table
+from lifecycle_lib.data.layouts import LAYOUT_NAMES, REVERSED_STATUSES, standardise
+from lifecycle_lib.data.parsing import _STR, parse_amounts, parse_dates
+from lifecycle_lib.errors import MAX_EXAMPLES, DataError
+
+# ORDERS_FILE_COLUMNS (from contracts) names every column OrdersFile.orders may have, in order.
+__all__ = ["Finding", "OrdersFile", "read_orders", "ORDERS_FILE_COLUMNS"]
+
+
+@dataclass
+class Finding:
+    """One data-quality finding: what was found, how many rows, and what was done about it.
+
+    :func:`read_orders` lists them in :attr:`OrdersFile.findings`; printed, one reads as a sentence.
+
+    Parameters
+    ----------
+    issue : str
+        What was found.
+    rows : int
+        How many rows it concerns.
+    action : str
+        What was done about it.
+    examples : list of int
+        Some of those rows, as a spreadsheet numbers them.
+
+    Examples
+    --------
+    >>> print(Finding("exact duplicate lines", 2, "kept the first copy, dropped the others", [5, 9]))
+    exact duplicate lines: 2 row(s) (e.g. rows 5, 9) -> kept the first copy, dropped the others
+    """
+
+    issue: str
+    rows: int
+    action: str
+    examples: list = field(default_factory=list)
+
+    def __str__(self) -> str:
+        where = f" (e.g. rows {', '.join(map(str, self.examples[:MAX_EXAMPLES]))})" if self.examples else ""
+        return f"{self.issue}: {self.rows:,} row(s){where} -> {self.action}"
+
+
+@dataclass
+class OrdersFile:
+    """A user's orders file, read and cleaned by :func:`read_orders`.
+
+    Parameters
+    ----------
+    file : str
+        The file read, or the name given to a DataFrame.
+    layout : str
+        Which export was recognised (a key of :data:`~lifecycle_lib.data.layouts.LAYOUT_NAMES`;
+        :attr:`layout_name` says it in words).
+    orders : DataFrame
+        One row per order line that counts as a purchase: ``customer_id`` (string), ``order_date``
+        (datetime64, naive UTC), ``amount`` (float, what the customer paid for the line, net of
+        partial refunds), and where the file has them ``order_id``, ``product``, ``quantity``,
+        ``channel``, ``discount_code``, ``promotion``, ``country``.
+    returns : DataFrame
+        Lines taken out as returns, refunds or cancellations, in the same columns (amount positive).
+    columns : dict
+        Which column of the file became which clean column.
+    findings : list of Finding
+        What was found and done; :attr:`quality` is the same as a DataFrame.
+    observation_period_end : Timestamp
+        The date the analysis looks from.
+    lines_read : int
+        How many rows the file had, before anything was taken out.
+
+    Attributes
+    ----------
+    layout_name : str
+        The recognised export in words, e.g. ``'Shopify orders export'``.
+    quality : DataFrame
+        The findings as a table.
+    customers : int
+        How many customers the orders belong to.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "orders.csv")
+    >>> _ = open(path, "w").write("client;date;total\\nann;2024-01-05;10,50\\nbob;2024-02-01;20\\n"
+    ...                           "ann;2024-03-01;12\\nbob;2024-02-01;20\\n")
+    >>> shop = read_orders(path)
+    >>> shop
+    OrdersFile('orders.csv', layout='a customer / date / amount table')
+      4 rows read -> 3 purchase lines, 3 orders, 2 customers
+      orders from 2024-01-05 to 2024-03-01, as of 2024-03-02
+      columns used: customer_id <- 'client', order_date <- 'date', amount <- 'total'
+      data quality (1 finding(s)):
+        - exact duplicate lines: 1 row(s) (e.g. rows 5) -> kept the first copy, dropped the others
+    >>> shop.orders["amount"].tolist()
+    [10.5, 20.0, 12.0]
+    >>> shop.layout, shop.layout_name
+    ('plain', 'a customer / date / amount table')
+    """
+
+    file: str
+    layout: str
+    orders: pd.DataFrame
+    returns: pd.DataFrame
+    columns: dict
+    findings: list
+    observation_period_end: pd.Timestamp
+    lines_read: int = 0
+
+    @property
+    def layout_name(self) -> str:
+        """The recognised export in words (``LAYOUT_NAMES[layout]``)."""
+        return LAYOUT_NAMES.get(self.layout, self.layout)
+
+    @property
+    def quality(self) -> pd.DataFrame:
+        """The data-quality findings as a table: issue, rows affected, action taken."""
+        return pd.DataFrame(
+            [{"issue": f.issue, "rows": f.rows, "action": f.action} for f in self.findings],
+            columns=["issue", "rows", "action"],
+        )
+
+    @property
+    def customers(self) -> int:
+        """How many customers the orders belong to."""
+        return int(self.orders["customer_id"].nunique())
+
+    def __repr__(self) -> str:
+        o = self.orders
+        n_orders = o["order_id"].nunique() if "order_id" in o else len(o)
+        lines = [
+            f"OrdersFile({Path(self.file).name!r}, layout={self.layout_name!r})",
+            f"  {self.lines_read:,} rows read -> {len(o):,} purchase lines, {n_orders:,} orders, "
+            f"{self.customers:,} customers",
+            f"  orders from {o['order_date'].min():%Y-%m-%d} to {o['order_date'].max():%Y-%m-%d}, "
+            f"as of {self.observation_period_end:%Y-%m-%d}",
+            "  columns used: " + ", ".join(f"{k} <- {v!r}" for k, v in self.columns.items()),
+        ]
+        if self.findings:
+            lines.append(f"  data quality ({len(self.findings)} finding(s)):")
+            lines += [f"    - {f}" for f in self.findings]
+        else:
+            lines.append("  data quality: nothing to report")
+        return "\n".join(lines)
+
+
+def read_orders(
+    path,
+    customer_id_col=None,
+    datetime_col=None,
+    monetary_value_col=None,
+    order_col=None,
+    product_col=None,
+    sheet=None,
+    observation_period_end=None,
+    name=None,
+) -> OrdersFile:
+    """Read a user's orders export, recognise its layout, clean it, and report what was repaired.
+
+    Recognised without options: the course's own orders columns; Shopify's orders export (order
+    totals spread over line items, refunded and voided orders taken out, partial refunds netted);
+    WooCommerce order exports; the UCI "Online Retail" invoices (amount = Quantity x UnitPrice,
+    'C' invoices and negative quantities are returns); and any table with a customer, a date and
+    an amount under a common name in English, German, Spanish, French, Czech or Russian.
+
+    Unusable input raises :class:`DataError`; usable but dirty data (duplicate lines, returns,
+    missing customer ids, dates after ``observation_period_end``, time zones) is cleaned and listed in ``.quality``.
+
+    Parameters
+    ----------
+    path : str, Path or DataFrame
+        The orders file (CSV, Excel .xlsx or Parquet), or a frame such as the course's sample orders.
+    customer_id_col : str, optional
+        The column that identifies the customer (an id or an email), when its name is not recognised.
+    datetime_col : str, optional
+        The column with the order dates.
+    monetary_value_col : str, optional
+        The column with the amounts; naming it stops an order total from being spread over its lines.
+    order_col : str, optional
+        The column with the order ids.
+    product_col : str, optional
+        The column with the products.
+    sheet : str, optional
+        The sheet of an Excel workbook; by default the first one.
+    observation_period_end : str or Timestamp, optional
+        The date the analysis looks from; orders on or after it are left out. By default the day
+        after the last order.
+    name : str, optional
+        What to call a DataFrame ``path`` in messages (default ``"the orders table"``).
+
+    Returns
+    -------
+    OrdersFile
+        The clean orders and returns, the columns used, and the findings.
+
+    Raises
+    ------
+    DataError
+        When the file cannot be read or holds no usable orders; the message names the file, the
+        column, the rows and the fix.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "orders.csv")
+    >>> _ = open(path, "w").write(
+    ...     "client;date;total\\nann;2024-01-05;10,50\\nbob;2024-02-01;20\\nann;2024-03-01;-10,50\\n"
+    ...     "bob;2024-02-01;20\\n;2024-03-03;5\\n")
+    >>> result = read_orders(path)
+    >>> result.orders[["customer_id", "amount"]].values.tolist()
+    [['ann', 10.5], ['bob', 20.0]]
+    >>> result.quality["issue"].tolist()
+    ['exact duplicate lines', 'missing customer id', 'returns, refunds or cancellations (negative amounts)']
+    """
+    if isinstance(path, pd.DataFrame):
+        file = str(name or "the orders table")
+        raw = path.reset_index(drop=True)
+    else:
+        file = str(path)
+        raw = read_table(path, sheet)
+    _check_table(raw, file)
+    lines_read = len(raw)
+    findings: list[Finding] = []
+    raw = raw.reset_index(drop=True)
+    row_no = pd.Series(np.arange(len(raw)) + 2, name="_row")
+
+    dup = raw.duplicated(keep="first").to_numpy()
+    if dup.any():
+        findings.append(Finding("exact duplicate lines", int(dup.sum()), "kept the first copy, dropped the others",
+                                list(row_no[dup].head(MAX_EXAMPLES))))
+        raw = raw[~dup]
+        row_no = row_no[~dup]
+
+    named = {"customer_id": customer_id_col, "order_date": datetime_col, "amount": monetary_value_col,
+             "order_id": order_col, "product": product_col}
+    layout, std, used, status, refunded, amount_computed = standardise(raw, named, file=file, rows=row_no.to_numpy())
+    if amount_computed:
+        findings.append(Finding("amount computed", len(raw), f"amount = {used['amount']} for every line"))
+    std["_row"] = row_no.to_numpy()
+
+    # -- status-based reversals (refunded / cancelled / failed orders) ---------------------------------
+    returns_parts = []
+    if status is not None:
+        reversed_mask = status.isin(REVERSED_STATUSES).fillna(False).to_numpy()
+        if reversed_mask.any():
+            counts = status[reversed_mask].value_counts()
+            what = ", ".join(f"{k} {v:,}" for k, v in counts.items())
+            std = _set_aside(std, reversed_mask, findings, f"refunded, cancelled or failed orders ({what})",
+                             "taken out of the purchases and kept in .returns", returns_parts)
+            if refunded is not None:
+                refunded = refunded[~reversed_mask]
+
+    # -- dates -----------------------------------------------------------------------------------------
+    notes: list[str] = []
+    date_src = used["order_date"]
+    no_date = std["order_date"].isna() | std["order_date"].astype(_STR).str.strip().eq("").fillna(False)
+    no_date = no_date.to_numpy(dtype=bool)
+    if no_date.all():
+        raise DataError("every date cell is empty", file=file, column=date_src,
+                        fix="pass datetime_col=... (command line: --datetime-col) naming the column with the order dates")
+    if no_date.any():
+        std = _set_aside(std, no_date, findings, "missing order date", "dropped these lines")
+        if refunded is not None:
+            refunded = refunded[~no_date]
+    std["order_date"] = parse_dates(std["order_date"], column=date_src, file=file,
+                                    rows=std["_row"].to_numpy(), notes=notes).to_numpy()
+    for note in notes:
+        findings.append(Finding("date format", len(std), note))
+
+    # -- amounts ---------------------------------------------------------------------------------------
+    amount_src = used["amount"]
+    if not pd.api.types.is_float_dtype(std["amount"].dtype) or std["amount"].dtype == object:
+        std["amount"] = parse_amounts(std["amount"], column=amount_src, file=file, rows=std["_row"].to_numpy()).to_numpy()
+    if refunded is not None:
+        ref = parse_amounts(refunded, column="Refunded Amount", file=file, rows=std["_row"].to_numpy()).fillna(0)
+        ref = ref.to_numpy()
+        deduct = std["_refund_share"].to_numpy() * ref
+        partial = deduct > 0
+        if partial.any():
+            findings.append(Finding("partial refunds", int(partial.sum()),
+                                    f"subtracted the {deduct.sum():,.2f} refunded from those orders' amounts",
+                                    list(std["_row"][partial][:MAX_EXAMPLES])))
+            std["amount"] = std["amount"].to_numpy() - deduct
+    no_amount = std["amount"].isna().to_numpy()
+    if no_amount.all():
+        raise DataError("every amount cell is empty", file=file, column=amount_src,
+                        fix="pass monetary_value_col=... (command line: --monetary-value-col) naming the column with the order amounts")
+    if no_amount.any():
+        std = _set_aside(std, no_amount, findings, "missing amount", "dropped these lines")
+
+    # -- customers -------------------------------------------------------------------------------------
+    std["customer_id"] = _clean_ids(std["customer_id"]).to_numpy()
+    no_customer = std["customer_id"].isna().to_numpy()
+    if no_customer.all():
+        raise DataError("every customer id cell is empty", file=file, column=used["customer_id"],
+                        fix="pass customer_id_col=... (command line: --customer-id-col) naming the column that identifies "
+                        "the customer (an id or an email)")
+    if no_customer.any():
+        std = _set_aside(std, no_customer, findings, "missing customer id",
+                         f"dropped these lines ({std['amount'][no_customer].sum():,.2f} of sales nobody can be "
+                         "credited with)")
+
+    # -- returns as negative lines -----------------------------------------------------------------------
+    negative = (std["amount"] < 0).to_numpy().copy()
+    if "_is_return" in std:
+        negative = negative | std["_is_return"].to_numpy(dtype=bool)
+    if negative.any():
+        label = "returns, refunds or cancellations (negative amounts)"
+        if layout == "uci":
+            label = "cancellations and returns ('C' invoices, negative quantities)"
+        std = _set_aside(std, negative, findings, label,
+                         f"taken out of the purchases ({-std['amount'][negative].clip(upper=0).sum():,.2f} "
+                         "returned) and kept in .returns", returns_parts)
+    if "_returned" in std:
+        ret = std["_returned"].fillna(False).to_numpy(dtype=bool)
+        if ret.any():
+            std = _set_aside(std, ret, findings, "lines marked returned",
+                             "taken out of the purchases and kept in .returns", returns_parts)
+
+    if std.empty:
+        raise DataError("no purchases are left after taking out returns, cancellations and unusable lines",
+                        file=file, column=amount_src,
+                        fix="check that the file holds sales, not only refunds, and that amounts are positive")
+
+    # -- observation_period_end and future dates ----------------------------------------------------------------------------
+    as_of_ts = _observation_end(std, observation_period_end, file, date_src)
+    future = (std["order_date"] >= as_of_ts).to_numpy()
+    if future.any():
+        std = _set_aside(std, future, findings, f"dates on or after observation_period_end {as_of_ts:%Y-%m-%d}",
+                         "left out of the analysis (orders in the future of the chosen date)")
+
+    _check_usable(std, file, used["customer_id"], date_src)
+    orders = _finish(std)
+    returns = _finish(pd.concat(returns_parts)) if returns_parts else _finish(std.iloc[0:0])
+    returns["amount"] = returns["amount"].abs()
+    return OrdersFile(
+        file=file,
+        layout=layout,
+        orders=orders,
+        returns=returns,
+        columns=dict(used),
+        findings=findings,
+        observation_period_end=as_of_ts,
+        lines_read=lines_read,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The steps of read_orders
+# --------------------------------------------------------------------------------------------
+
+
+def _check_table(raw: pd.DataFrame, file: str) -> None:
+    """A table of orders has at least two columns and one row."""
+    if len(raw.columns) < 2:
+        only = repr(str(raw.columns[0])) if len(raw.columns) else "none"
+        raise DataError(
+            f"this is not a table of orders: only one column was found ({only})",
+            file=file,
+            fix="save the file with a comma, semicolon or tab between columns, with a customer, a date and an amount "
+            "column",
+        )
+    if raw.empty:
+        raise DataError(
+            "the file has a header but no rows (columns found: "
+            + ", ".join(repr(str(c)) for c in raw.columns[:30]) + ")",
+            file=file,
+            fix="export the orders again including the order rows, or choose a longer date range in the export",
+        )
+
+
+def _set_aside(std: pd.DataFrame, mask: np.ndarray, findings: list, issue: str, action: str, kept=None) -> pd.DataFrame:
+    """``std`` without the lines of ``mask``, reported as one finding; ``kept`` (a list) receives those lines."""
+    findings.append(Finding(issue, int(mask.sum()), action, list(std["_row"][mask][:MAX_EXAMPLES])))
+    if kept is not None:
+        kept.append(std[mask])
+    return std[~mask]
+
+
+def _observation_end(std: pd.DataFrame, observation_period_end, file: str, date_src) -> pd.Timestamp:
+    """The date the analysis looks from: the one given, checked, or the day after the last order."""
+    first, last = std["order_date"].min(), std["order_date"].max()
+    if observation_period_end is None:
+        return (last + pd.Timedelta(days=1)).normalize()
+    try:
+        as_of_ts = pd.Timestamp(observation_period_end)
+    except (ValueError, TypeError):
+        raise DataError(f"observation_period_end={observation_period_end!r} is not a date", file=file, column=date_src,
+                        fix="pass observation_period_end as YYYY-MM-DD (command line: --observation-period-end 2025-12-31)") from None
+    if as_of_ts.tzinfo is not None:
+        as_of_ts = as_of_ts.tz_convert("UTC").tz_localize(None)
+    if as_of_ts <= first:
+        raise DataError(
+            f"observation_period_end={as_of_ts:%Y-%m-%d} is on or before the first order ({first:%Y-%m-%d %H:%M})",
+            file=file, column=date_src, rows=list(std.loc[std["order_date"] == first, "_row"][:1]),
+            values=[first.strftime("%Y-%m-%d %H:%M")],
+            fix=f"pass a later observation_period_end (command line: --observation-period-end), e.g. the day after the last order, "
+            f"{(last + pd.Timedelta(days=1)):%Y-%m-%d}, or leave it out",
+        )
+    return as_of_ts
+
+
+def _check_usable(std: pd.DataFrame, file: str, customer_src, date_src) -> None:
+    """A customer analysis needs at least two customers and two days."""
+    if std["customer_id"].nunique() < 2:
+        who = std["customer_id"].iloc[0]
+        raise DataError(
+            f"every order belongs to one customer ({who!r}); a customer analysis needs at least two",
+            file=file, column=customer_src, rows=list(std["_row"][:MAX_EXAMPLES]),
+            values=list(std["customer_id"][:MAX_EXAMPLES]),
+            fix="check that this column identifies the buyer (not the shop or the currency) and pass "
+            "customer_id_col=... (command line: --customer-id-col) otherwise",
+        )
+    if std["order_date"].dt.normalize().nunique() < 2:
+        day = std["order_date"].iloc[0]
+        raise DataError(
+            f"all orders fall on one day ({day:%Y-%m-%d}); recency and repeat buying need a longer history",
+            file=file, column=date_src, rows=list(std["_row"][:MAX_EXAMPLES]),
+            values=[d.strftime("%Y-%m-%d %H:%M") for d in std["order_date"][:MAX_EXAMPLES]],
+            fix="export a longer period of orders, or pass datetime_col=... (command line: --datetime-col) if this is "
+            "the wrong date column",
+        )
+
+
+def _clean_ids(values: pd.Series) -> pd.Series:
+    if pd.api.types.is_string_dtype(values.dtype) and values.dtype != object:
+        text = values.astype(_STR).str.strip()
+        if text.str.contains(".", regex=False).any():
+            text = text.str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
+        is_email = text.str.contains("@", regex=False).fillna(False)
+        if is_email.any():
+            text = text.where(~is_email, text.str.lower())
+        return text.mask(text == "")
+    as_obj = values.astype(object)
+    text = as_obj.map(
+        lambda v: (str(int(v)) if isinstance(v, (float, np.floating)) and np.isfinite(v) and v == int(v) else v)
+        if not isinstance(v, str) else v
+    )
+    text = text.astype(_STR).str.strip()
+    text = text.str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
+    is_email = text.str.contains("@", regex=False).fillna(False)
+    text = text.where(~is_email, text.str.lower())
+    return text.mask(text == "")
+
+
+def _clean_text(values: pd.Series) -> pd.Series:
+    text = _clean_ids(values) if values.dtype != "string" else values.str.strip()
+    return text.astype(_STR)
+
+
+def _finish(std: pd.DataFrame) -> pd.DataFrame:
+    """The clean ``orders_file`` columns of ``std``, typed and sorted by date."""
+    keep = [c for c in ORDERS_FILE_COLUMNS if c in std.columns]
+    out = std[keep].copy()
+    out["customer_id"] = out["customer_id"].astype(_STR)
+    if not pd.api.types.is_datetime64_dtype(out["order_date"].dtype):  # lines set aside before parsing
+        out["order_date"] = parse_dates(out["order_date"], notes=[]).to_numpy()
+    out["order_date"] = out["order_date"].astype("datetime64[ns]")
+    out["amount"] = parse_amounts(out["amount"]).astype("float64")
+    for col in ("order_id", "product", "channel", "discount_code", "promotion", "country"):
+        if col in out:
+            out[col] = _clean_text(out[col])
+    if "quantity" in out:
+        out["quantity"] = pd.to_numeric(out["quantity"], errors="coerce")
+    out = out.sort_values("order_date", kind="stable").reset_index(drop=True)
+    return out
