@@ -1,6 +1,6 @@
 """The process that runs one notebook's code for the grader, inside the confinement.
 
-Run as a script (``python _harness.py PRELOAD MEMORY_MB FD``), never imported by the grader's own
+Run as a script (``python _harness.py PRELOAD MEMORY_MB FD [NPROC]``), never imported by the grader's own
 process for execution. It is started ahead of time ("warm"): it sets its resource limits,
 imports the modules named in ``PRELOAD`` (comma separated), creates an IPython shell and
 writes ``{"ready": true}`` on file descriptor ``FD``. Then it reads one job, a JSON line on
@@ -42,7 +42,7 @@ from lifecycle_lib.tools.grade.plain import NotPlain, to_plain
 __all__ = ["main"]
 
 
-def _set_limits(memory_mb: int) -> None:
+def _set_limits(memory_mb: int, processes: int = 0) -> None:
     import resource
 
     def limit(kind, value):
@@ -53,6 +53,8 @@ def _set_limits(memory_mb: int) -> None:
 
     if memory_mb:
         limit(resource.RLIMIT_AS, memory_mb * 1024 * 1024)
+    if processes:  # counted per user namespace: the sandbox's own, so only this run's processes
+        limit(resource.RLIMIT_NPROC, processes)
     limit(resource.RLIMIT_CORE, 0)
     limit(resource.RLIMIT_FSIZE, 256 * 1024 * 1024)
 
@@ -73,7 +75,8 @@ def main(argv: list[str]) -> int:
 
     preload = [m for m in (argv[0].split(",") if argv else []) if m]
     memory_mb = int(argv[1]) if len(argv) > 1 else 0
-    _set_limits(memory_mb)
+    processes = int(argv[3]) if len(argv) > 3 else 0
+    _set_limits(memory_mb, processes)
     import importlib
 
     for name in preload:

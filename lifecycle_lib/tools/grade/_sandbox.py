@@ -2,10 +2,14 @@
 
 Each job runs in its own process of :mod:`lifecycle_lib.tools.grade._harness`. On Linux with
 Debian's ``bubblewrap`` the process sees, read-only, only the system folders, the Python
-installation, this package and its sample data, plus a private empty ``/tmp``: no home folder,
+installation, this package and its sample data, plus a private empty ``/tmp`` (``/var/tmp``
+links to it) and ``/dev/shm``, both size-capped; everything else is read-only. No home folder,
 no other checkout of the course, none of the folders the grader hides (solutions, roster,
 gradebook, other submissions). It has no network, its own process and user namespaces (it runs as ``nobody``)
-and dies with the grader. Without bubblewrap it runs unconfined but still time-, memory- and
+and dies with the grader. bubblewrap itself starts with an empty environment (inside, it
+is process 1, whose ``/proc/1/environ`` anyone there can read), and while a job runs a
+watchdog (:mod:`~lifecycle_lib.tools.grade._watchdog`) caps the memory and the number of all
+its processes together. Without bubblewrap it runs unconfined but still time-, memory- and
 output-limited (see :func:`bwrap_path` and the ``sandbox`` argument of
 :func:`lifecycle_lib.tools.grade.grading.grade`).
 
@@ -29,10 +33,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lifecycle_lib._util.paths import PACKAGE_DIR, REPO_ROOT
+from lifecycle_lib.tools.grade._watchdog import tree_usage
 
-__all__ = ["bwrap_path", "Confinement", "JobResult", "HarnessProcess", "WarmPool"]
+__all__ = ["bwrap_path", "Confinement", "JobResult", "HarnessProcess", "WarmPool", "START_TIMEOUT"]
 
 HARNESS = Path(__file__).with_name("_harness.py")
+#: Seconds a process may take to get ready, counted from when a job takes it (never from when it was started).
+START_TIMEOUT = 120.0
+_WATCH_EVERY = 0.2  # seconds between two looks at a run's process tree
+_LINE_CAP = 16 * 1024 * 1024  # a longer result line is dropped unread (its JSON would cost many times its size)
 _BWRAP_WORKS: dict[str, bool] = {}
 
 
@@ -94,18 +103,22 @@ class Confinement:
 
     ``hide`` lists files and folders the process must not read: a folder is replaced by an
     empty read-only one, unless it holds the Python installation or this package (then only
-    the files in ``hide_files`` are blanked). ``memory_mb`` caps the address space,
-    ``tmp_mb`` the private ``/tmp``. ``bwrap`` is the sandbox program or ``None`` (unconfined).
+    the files in ``hide_files`` are blanked). ``memory_mb`` caps the address space of each
+    process and the memory of all a run's processes together, ``processes`` their number;
+    ``tmp_mb`` caps the private ``/tmp`` (``/var/tmp`` is a link to it) and ``shm_mb``
+    ``/dev/shm``; everything else is read-only. ``bwrap`` is the sandbox program or ``None`` (unconfined).
 
     >>> c = Confinement(hide=[], bwrap=None)
-    >>> c.command("7")[-1]
-    '7'
+    >>> c.command("7")[-2:]  # the result descriptor, then the process cap (none when unconfined)
+    ['7', '0']
 
     """
 
     hide: list = field(default_factory=list)
     memory_mb: int = 2048
     tmp_mb: int = 256
+    shm_mb: int = 64
+    processes: int = 64
     bwrap: str | None = None
     preload: tuple = ("numpy", "pandas")
 
@@ -147,7 +160,8 @@ class Confinement:
 
     def command(self, result_fd: str) -> list[str]:
         """The argument list that starts one harness process writing its results to ``result_fd``."""
-        python = [sys.executable, "-I", str(HARNESS), ",".join(self.preload), str(self.memory_mb), result_fd]
+        nproc = str(self.processes) if self.bwrap is not None else "0"  # unconfined, it would count the grader's own
+        python = [sys.executable, "-I", str(HARNESS), ",".join(self.preload), str(self.memory_mb), result_fd, nproc]
         if self.bwrap is None:
             return python
         blank = _blank_file()
@@ -158,6 +172,10 @@ class Confinement:
             "--size", str(self.tmp_mb * 1024 * 1024), "--tmpfs", "/tmp",
             *[arg for path in self._visible() for arg in ("--ro-bind", str(path), str(path))],
             *self._hide_args(blank),
+            # Every writable place has a cap: /tmp (and /var/tmp, a link to it), /dev/shm; the rest is read-only.
+            "--size", str(self.shm_mb * 1024 * 1024), "--tmpfs", "/dev/shm",
+            "--dir", "/var", "--symlink", "/tmp", "/var/tmp",
+            "--remount-ro", "/dev", "--remount-ro", "/",
             "--chdir", "/tmp",
             "--clearenv", *_env_args(bwrap=True),
             "--", *python,
@@ -211,7 +229,9 @@ class JobResult:
 
     ``ending`` is one of ``done``, ``timeout`` (the notebook or a cell ran too long),
     ``died`` (the process ended before finishing: ``os._exit``, a crash, memory),
-    ``too_much`` (the answers' channel exceeded its cap) or ``failed_to_start``.
+    ``too_much`` (the answers' channel exceeded its cap), ``memory`` (its processes together
+    held more than the cap), ``processes`` (it started more processes than allowed) or
+    ``failed_to_start``. ``peak_mb`` is the most memory its processes held together when looked at.
     """
 
     messages: list = field(default_factory=list)
@@ -221,6 +241,7 @@ class JobResult:
     output: str = ""
     output_bytes: int = 0
     seconds: float = 0.0
+    peak_mb: int = 0
     steps: list = field(default_factory=list)
 
     def __repr__(self) -> str:
@@ -235,8 +256,11 @@ class HarnessProcess:
         read_fd, write_fd = os.pipe()
         self._results = read_fd
         self.started = time.monotonic()
+        self.confinement = confinement
         cmd = confinement.command(str(write_fd))
-        env = None if confinement.bwrap else _child_env()
+        # bwrap itself gets an empty environment: inside the sandbox it is process 1, and its
+        # /proc/1/environ would show the grader's (the child's own comes from --setenv).
+        env = {} if confinement.bwrap else _child_env()
         self._workdir = None
         cwd = None
         if confinement.bwrap is None:
@@ -264,10 +288,28 @@ class HarnessProcess:
         except ProcessLookupError:
             pass
 
+    def _over_caps(self, result: JobResult, memory_cap: int) -> str | None:
+        """``"processes"`` or ``"memory"`` when the run's whole process tree is over a cap, else None."""
+        caps = self.confinement
+        extra = 2 if caps.bwrap else 0  # the sandbox's own two bwrap processes
+        usage = tree_usage(self.proc.pid, limit=caps.processes + extra + 8, cap=memory_cap or None)
+        result.peak_mb = max(result.peak_mb, usage.memory // 2**20)
+        if usage.processes > caps.processes + extra:
+            return "processes"
+        if memory_cap and usage.memory > memory_cap:
+            return "memory"
+        return None
+
     def run(self, job: dict, timeout: float, cell_timeout: float | None = None,
             output_cap: int = 20_000, results_cap: int = 64 * 1024 * 1024,
-            start_timeout: float = 120.0) -> JobResult:
-        """Wait until warm, send ``job``, collect messages until done, death or a limit."""
+            start_timeout: float | None = None) -> JobResult:
+        """Wait until warm, send ``job``, collect messages until done, death or a limit.
+
+        ``start_timeout`` (default :data:`START_TIMEOUT`) counts from this call, so a process
+        that waited in the pool is never failed for having waited; ``timeout`` counts from the
+        first cell. While the job runs, the process tree is watched: above the confinement's
+        memory or process cap it is ended (``memory``, ``processes``).
+        """
         result = JobResult()
         cell_timeout = cell_timeout or timeout
         sel = selectors.DefaultSelector()
@@ -281,9 +323,12 @@ class HarnessProcess:
         received = 0
         ready = False
         open_streams = 2
-        deadline = self.started + start_timeout
+        deadline = time.monotonic() + (START_TIMEOUT if start_timeout is None else start_timeout)
         cell_deadline = deadline
         t0 = None
+        first_cell = False
+        memory_cap = self.confinement.memory_mb * 1024 * 1024
+        next_look = 0.0
         try:
             while open_streams:
                 now = time.monotonic()
@@ -291,7 +336,13 @@ class HarnessProcess:
                 if now >= limit:
                     result.ending = "timeout" if ready else "failed_to_start"
                     break
-                for key, _ in sel.select(timeout=min(limit - now, 1.0)):
+                if ready and now >= next_look:
+                    next_look = now + _WATCH_EVERY
+                    ending = self._over_caps(result, memory_cap)
+                    if ending:
+                        result.ending = ending
+                        break
+                for key, _ in sel.select(timeout=min(limit - now, _WATCH_EVERY)):
                     fd = key.fd
                     try:
                         chunk = os.read(fd, 65536)
@@ -314,7 +365,7 @@ class HarnessProcess:
                     pending += chunk
                     *lines, pending = pending.split(b"\n")
                     for line in lines:
-                        message = _parse(line)
+                        message = _parse(line) if len(line) <= _LINE_CAP else None
                         if message is None:
                             continue
                         if not ready:
@@ -330,7 +381,11 @@ class HarnessProcess:
                         result.messages.append(message)
                         if isinstance(message.get("cell"), int) and "snap" not in message:
                             result.cell = message["cell"]
-                            cell_deadline = time.monotonic() + cell_timeout
+                            if not first_cell:  # the notebook's own time starts with its first cell
+                                first_cell = True
+                                t0 = time.monotonic()
+                                deadline = t0 + timeout
+                            cell_deadline = min(time.monotonic() + cell_timeout, deadline)
                 if result.ending != "done":
                     break
             else:

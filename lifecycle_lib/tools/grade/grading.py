@@ -26,6 +26,13 @@ How a submission is graded, and why it can be trusted:
 - The submission file is only read. ``OUT/gradebook.csv`` (student, exercise, question,
   points, max_points, status, message) and ``OUT/feedback/STUDENT.html`` are written
   atomically, and the same inputs give the same gradebook.
+- One submission cannot stop the batch: whatever fails while reading, running, decoding,
+  comparing or reporting one notebook becomes that student's result (``unreadable``,
+  ``crashed`` or ``invalid``, with a short reason), and everybody is still graded.
+- Each submission's limits are its own: its memory cap is for all its processes together
+  (a watchdog adds up the tree's memory), its process count is capped, every writable place
+  in the sandbox has a size cap, and its time starts with its first cell, however long its
+  process waited to be used. ``grade`` says on stderr, in one line, which limits it enforces.
 
 The parts: :mod:`~lifecycle_lib.tools.grade.roster` (whose file is which),
 :mod:`~lifecycle_lib.tools.grade.references` (the reference solutions and their jobs),
@@ -50,6 +57,7 @@ from pathlib import Path
 
 from lifecycle_lib._util.paths import REPO_ROOT
 from lifecycle_lib.errors import DataError
+from lifecycle_lib.tools.grade._watchdog import enforced_limits
 from lifecycle_lib.tools.grade.gradebook import Gradebook, write_gradebook
 from lifecycle_lib.tools.grade.references import load_reference
 from lifecycle_lib.tools.grade.roster import RosterEntry, match_submissions, read_roster
@@ -82,14 +90,16 @@ def _progress(total: int, enabled: bool):
 
 
 def grade(submissions, roster, out, source=None, workers=None, timeout=120.0, *, cell_timeout=None,
-          memory_mb=2048, sandbox="auto", progress=True) -> Gradebook:
+          memory_mb=2048, disk_mb=256, processes=64, sandbox="auto", progress=True) -> Gradebook:
     """Grade ``submissions`` against the roster and reference solutions; write the gradebook and feedback.
 
     ``submissions`` are notebook paths, matched to roster lines by path or file name;
     ``source`` is the folder of solution notebooks (default: ``solutions/`` of this repository);
     ``workers`` runs that many notebooks at once (default: the number of cores); ``timeout`` is
     the limit per notebook and ``cell_timeout`` per cell (default: the same), in seconds;
-    ``memory_mb`` caps each run's memory; ``sandbox`` is ``"auto"`` (bubblewrap when usable,
+    ``memory_mb`` caps each run's memory (all its processes together), ``disk_mb`` what it may
+    write (``/tmp``; ``/dev/shm`` gets a quarter of it) and ``processes`` how many processes it
+    may have; ``sandbox`` is ``"auto"`` (bubblewrap when usable,
     otherwise a warning and unconfined runs), ``"require"`` (refuse without it) or ``"off"``.
 
     Parameters
@@ -110,6 +120,10 @@ def grade(submissions, roster, out, source=None, workers=None, timeout=120.0, *,
         Seconds per cell (default: ``timeout``).
     memory_mb : int, default 2048
         The memory cap of each run.
+    disk_mb : int, default 256
+        The size cap of each run's writable ``/tmp``.
+    processes : int, default 64
+        The process cap of each run.
     sandbox : {"auto", "require", "off"}
         Whether runs are confined with bubblewrap.
     progress : bool, default True
@@ -169,7 +183,10 @@ def grade(submissions, roster, out, source=None, workers=None, timeout=120.0, *,
     preload = ["numpy", "pandas", *_QUIET_MODULES]
     for reference in references.values():
         preload += [m for m in reference.setup_imports() if m not in preload]
-    confinement = _sandbox.Confinement(hide=hide, memory_mb=memory_mb, bwrap=bwrap, preload=tuple(preload))
+    confinement = _sandbox.Confinement(hide=hide, memory_mb=memory_mb, tmp_mb=int(disk_mb),
+                                       shm_mb=max(1, int(disk_mb) // 4), processes=int(processes), bwrap=bwrap,
+                                       preload=tuple(preload))
+    print(enforced_limits(memory_mb, confinement.processes, bwrap), file=sys.stderr)
 
     jobs: list[_Job] = []
     for exercise in sorted(references):
@@ -181,13 +198,13 @@ def grade(submissions, roster, out, source=None, workers=None, timeout=120.0, *,
     unreadable: dict[RosterEntry, str] = {}
     student_jobs: dict[RosterEntry, _Job] = {}
     for entry in sorted(matched, key=lambda e: (e.student, e.exercise)):
+        answers = [q.answer for q in references[entry.exercise].questions]
         try:
             notebook = read_submission(matched[entry])
-        except (OSError, ValueError, UnicodeDecodeError) as exc:
+            job = _Job("student", (entry,), student_steps(notebook, entry.variant, answers))
+        except Exception as exc:  # anything wrong with one file is that student's result
             unreadable[entry] = str(exc)[:200] or type(exc).__name__
             continue
-        answers = [q.answer for q in references[entry.exercise].questions]
-        job = _Job("student", (entry,), student_steps(notebook, entry.variant, answers))
         jobs.append(job)
         student_jobs[entry] = job
     for entry in entries:
@@ -198,12 +215,18 @@ def grade(submissions, roster, out, source=None, workers=None, timeout=120.0, *,
     pool = _sandbox.WarmPool(confinement, spare=workers, jobs=len(jobs))
 
     def run(job: _Job) -> None:
-        process = pool.take()
         quiet = _QUIET_MODULES if job.kind == "student" else []
         steps = [{k: v for k, v in step.items() if k != "where"} for step in job.steps]
         share = len(job.key[1]) if job.kind == "reference" else 1
-        job.result = process.run({"steps": steps, "quiet": quiet}, timeout=timeout * share,
-                                 cell_timeout=timeout if job.kind == "reference" else cell_timeout)
+        for attempt in range(2):  # a process that never got ready is replaced once, never held against the job
+            try:
+                process = pool.take() if attempt == 0 else _sandbox.HarnessProcess(confinement)
+                job.result = process.run({"steps": steps, "quiet": quiet}, timeout=timeout * share,
+                                         cell_timeout=timeout if job.kind == "reference" else cell_timeout)
+            except Exception:
+                job.result = _sandbox.JobResult(ending="failed_to_start")
+            if job.result.ending != "failed_to_start" or job.result.messages:
+                break
         job.result.steps = job.steps
         if bar is not None:
             bar.update(1)
@@ -239,9 +262,16 @@ def grade(submissions, roster, out, source=None, workers=None, timeout=120.0, *,
         reference = references[entry.exercise]
         job = student_jobs.get(entry)
         result = job.result if job is not None else None
-        rows += score_entry(entry, reference, expected.get((entry.exercise, entry.variant), {}), result,
-                           unreadable.get(entry), timeout, cell_timeout)
-        if result is not None:
-            notes.setdefault(entry.student, {})[entry.exercise] = run_notes(result, timeout, cell_timeout)
+        try:
+            mine = score_entry(entry, reference, expected.get((entry.exercise, entry.variant), {}), result,
+                               unreadable.get(entry), timeout, cell_timeout)
+            if result is not None:
+                notes.setdefault(entry.student, {})[entry.exercise] = run_notes(result, timeout, cell_timeout)
+        except Exception as exc:  # scoring one notebook failed: zero for it, everybody else still graded
+            mine = [{"student": entry.student, "exercise": entry.exercise, "question": q.id, "points": 0.0,
+                     "max_points": q.points, "status": "invalid",
+                     "message": f"This notebook's answers could not be graded ({type(exc).__name__})."}
+                    for q in reference.questions]
+        rows += mine
 
     return write_gradebook(out, rows, notes)

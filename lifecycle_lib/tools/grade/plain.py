@@ -23,6 +23,7 @@ __all__ = ["NotPlain", "PlainDataError", "to_plain", "decode_plain"]
 
 _MAX_ITEMS = 2_000_000
 _MAX_DEPTH = 12
+_MAX_BYTES = 256 * 1024 * 1024  # the most one rebuilt array or column may allocate
 
 
 class PlainDataError(ValueError):
@@ -166,7 +167,7 @@ def _index(index, depth, budget):
 
 # ----------------------------------------------------------------------------- the way back
 
-_DTYPE_RE = re.compile(r"^[A-Za-z0-9\[\], :_]{1,40}$")
+_DTYPE_RE = re.compile(r"^[<>|=]?[A-Za-z0-9\[\], :_]{1,40}$")
 
 
 def decode_plain(data):
@@ -185,7 +186,8 @@ def decode_plain(data):
     Raises
     ------
     PlainDataError
-        When ``data`` is outside the format.
+        When ``data`` is outside the format, too large to rebuild (checked before anything
+        is allocated), or cannot be rebuilt for any other reason.
 
     Examples
     --------
@@ -202,8 +204,47 @@ def decode_plain(data):
     Traceback (most recent call last):
     ...
     lifecycle_lib.tools.grade.plain.PlainDataError: not plain data: a dict with keys ['__class__']
+    >>> decode_plain({"$array": {"dtype": "S1000000000", "shape": [3], "data": ["a", "b", "c"]}})
+    Traceback (most recent call last):
+    ...
+    lifecycle_lib.tools.grade.plain.PlainDataError: an array too large to rebuild (3000000000 bytes)
     """
-    return _decode(data, 0)
+    try:
+        return _decode(data, 0)
+    except PlainDataError:
+        raise
+    except RecursionError as exc:
+        raise PlainDataError("nested too deeply") from exc
+    except Exception as exc:  # whatever pandas or numpy raise on forged input: not plain data either
+        raise PlainDataError(f"a value that cannot be rebuilt ({type(exc).__name__}: {str(exc)[:80]})") from exc
+
+
+def _checked_dtype(name, count: int, what: str):
+    """The numpy or pandas dtype named ``name`` (None if unknown), refused when ``count`` values would be too large."""
+    if type(name) is not str or not _DTYPE_RE.match(name):
+        raise PlainDataError(f"{what} without a readable dtype")
+    import numpy as np
+    import pandas as pd
+
+    try:
+        dtype = pd.api.types.pandas_dtype(name)
+    except (TypeError, ValueError):
+        return None
+    if isinstance(dtype, np.dtype):
+        if dtype.fields is not None or dtype.subdtype is not None or dtype.kind not in "biufcUSOMm":
+            raise PlainDataError(f"{what} of dtype {name}, which is not plain data")
+        if count * dtype.itemsize > _MAX_BYTES:
+            raise PlainDataError(f"{what} too large to rebuild ({count * dtype.itemsize} bytes)")
+    return dtype
+
+
+def _leaves(values, depth: int = 0) -> int:
+    """How many values a nested list holds (its innermost non-list items)."""
+    if type(values) is not list:
+        return 1
+    if depth > _MAX_DEPTH:
+        raise PlainDataError("nested too deeply")
+    return sum(_leaves(v, depth + 1) for v in values) if values and type(values[0]) is list else len(values)
 
 
 def _decode(data, _depth: int):
@@ -254,14 +295,26 @@ def _decode(data, _depth: int):
     if tag == "$array" and type(body) is dict:
         import numpy as np
 
-        dtype, shape, values = body.get("dtype"), body.get("shape"), _decode(body.get("data"), d)
-        if type(dtype) is not str or not _DTYPE_RE.match(dtype) or type(shape) is not list:
-            raise PlainDataError("an array without a readable dtype and shape")
+        dtype, shape = body.get("dtype"), body.get("shape")
+        if (type(shape) is not list or len(shape) > 32
+                or not all(type(n) is int and 0 <= n <= _MAX_ITEMS for n in shape)):
+            raise PlainDataError("an array without a readable shape")
+        size = 1
+        for n in shape:
+            size = min(size * n, _MAX_ITEMS + 1)
+        if size > _MAX_ITEMS:
+            raise PlainDataError("an array too large to rebuild (more than two million values)")
+        dtype = _checked_dtype(dtype, size, "an array")
+        if dtype is None:
+            raise PlainDataError("an array with an unknown dtype")
+        values = _decode(body.get("data"), d)
+        if _leaves(values) != size:
+            raise PlainDataError("an array whose values do not fill its shape")
         try:
-            array = np.array(values, dtype=np.dtype(dtype))
-            return array.reshape([int(s) for s in shape])
-        except (TypeError, ValueError) as exc:
-            raise PlainDataError(f"an array that cannot be rebuilt ({exc})") from exc
+            array = np.array(values, dtype=dtype)
+            return array.reshape(shape)
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise PlainDataError(f"an array that cannot be rebuilt ({str(exc)[:80]})") from exc
     if tag == "$index" and type(body) is dict:
         return _decode_index(body, d)
     if tag == "$series" and type(body) is dict:
@@ -300,8 +353,11 @@ def _decode(data, _depth: int):
 def _decode_column(values: list, dtype):
     import pandas as pd
 
-    if type(dtype) is not str or not _DTYPE_RE.match(dtype):
-        raise PlainDataError("a column without a readable dtype")
+    if len(values) > _MAX_ITEMS:
+        raise PlainDataError("a column too large to rebuild (more than two million values)")
+    dtype = _checked_dtype(dtype, len(values), "a column")
+    if dtype is None:  # a dtype this pandas does not know: the values as they are
+        return pd.Series(values, dtype=object if values else None)
     try:
         return pd.Series(values, dtype=dtype)
     except (TypeError, ValueError, OverflowError):

@@ -102,6 +102,10 @@ def run_notes(result, timeout: float, cell_timeout: float) -> list[str]:
     elif result.ending == "died":
         notes.append(f"The notebook's process ended in {cell} (exit status {result.exit_code}), "
                      "for example by os._exit, a crash or running out of memory.")
+    elif result.ending == "memory":
+        notes.append(f"The run was stopped in {cell}: its processes together used more memory than allowed.")
+    elif result.ending == "processes":
+        notes.append(f"The run was stopped in {cell}: it started more processes than allowed.")
     elif result.ending == "too_much":
         notes.append("The run was stopped: its answers exceeded the size limit.")
     elif result.ending == "failed_to_start":
@@ -161,8 +165,14 @@ def score_entry(entry, reference, exp_last: dict, student_result, unreadable: st
         elif exp_message is None or "value" not in exp_message:
             status, message = "reference_error", "The reference solution did not produce this answer; the instructor will regrade."
         else:
-            status, message = _judge(question, exp_message, exp_last, got_last.get(question.answer), student_result,
-                                     timeout)
+            try:
+                status, message = _judge(question, exp_message, exp_last, got_last.get(question.answer),
+                                         student_result, timeout)
+            except _ReferenceUnreadable:
+                status, message = "reference_error", "The reference answer could not be read; the instructor will regrade."
+            except Exception as exc:  # one answer the grader cannot handle scores zero, and only here
+                status, message = "invalid", (f"`{question.answer}` could not be graded "
+                                              f"({type(exc).__name__}); it scores zero.")
         if status == "correct":
             row["points"] = question.points
         row["status"], row["message"] = status, message
@@ -176,7 +186,7 @@ def _judge(question, exp_message: dict, exp_last: dict, got: dict | None, result
         cell = _where(result, result.cell)
         if result.ending == "timeout":
             return "timeout", f"The notebook was stopped in {cell} (time limit) before `{name}` was defined."
-        if result.ending in ("died", "too_much", "failed_to_start"):
+        if result.ending in ("died", "too_much", "failed_to_start", "memory", "processes"):
             return "crashed", f"The notebook's process ended in {cell} before `{name}` was defined."
         return "missing", f"No variable `{name}` was defined; assign your answer to `{name}`."
     if "bad" in got or "value" not in got:
@@ -185,9 +195,12 @@ def _judge(question, exp_message: dict, exp_last: dict, got: dict | None, result
                            "numpy arrays or pandas tables.")
     try:
         received = decode_plain(got["value"])
-    except (PlainDataError, RecursionError) as exc:
+    except PlainDataError as exc:
         return "invalid", f"`{name}` could not be read as plain data ({str(exc)[:120]})."
-    expected = decode_plain(exp_message["value"])
+    try:
+        expected = decode_plain(exp_message["value"])
+    except PlainDataError as exc:
+        raise _ReferenceUnreadable() from exc
     mistakes = []
     for number, mistake in enumerate(question.mistakes):
         wrong = exp_last.get(f"mistake:{question.id}:{number}")
@@ -205,6 +218,10 @@ def _judge(question, exp_message: dict, exp_last: dict, got: dict | None, result
     if verdict.hint:
         message += f" Hint: {verdict.hint}"
     return "wrong", message
+
+
+class _ReferenceUnreadable(Exception):
+    """The reference's own answer could not be rebuilt."""
 
 
 def _verdict(question, expected, mistakes: list, received):
