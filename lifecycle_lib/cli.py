@@ -169,9 +169,22 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run ``lifecycle`` with ``argv`` (default: the command line); return the exit status.
 
-    0 means done, 1 a check that found something (``--check``) or a lesson that failed, 2 a
-    user's mistake, reported in one line on stderr. The same call the terminal makes, from Python:
+    The same call the terminal makes, from Python.
 
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments after ``lifecycle``, e.g. ``["notebooks", "clean", "--check"]`` (default:
+        None, which reads the command line, ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        The exit status: 0 means done, 1 a check that found something (``--check``) or a lesson
+        that failed, 2 a user's mistake, reported in one line on stderr.
+
+    Examples
+    --------
     >>> import json, pathlib, tempfile
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> ran = {"cell_type": "code", "id": "a1", "metadata": {}, "source": "1 + 1", "execution_count": 4,

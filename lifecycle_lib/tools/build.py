@@ -329,8 +329,24 @@ def verify(exercises: list, *, timeout: float = 600, workers: int | None = None)
     Every mistake must be rejected with its own hint (checked first, in this process, without
     kernels); solutions must pass all their checks and raise nowhere; blank exercises must fail every
     check (asking for an answer) and nothing else.
-    An empty list means the exercises may be written.
 
+    Parameters
+    ----------
+    exercises : list of Exercise
+        The parsed solutions to verify (see :func:`lifecycle_lib.exercises.format.parse_solution`).
+    timeout : float, default 600
+        Seconds each cell of each notebook may run.
+    workers : int, optional
+        Notebooks executed at once (default: None, the number of cores).
+
+    Returns
+    -------
+    list of str
+        One message per problem, naming the notebook and the question; an empty list means the
+        exercises may be written.
+
+    Examples
+    --------
     A "mistake" that gives the right answer for variant 0 is caught by the first, kernel-free pass:
 
     >>> import json, pathlib, tempfile

@@ -63,6 +63,8 @@ class CourseDir:
     root : str or Path
         The course folder (the one holding ``notebooks/``).
 
+    Examples
+    --------
     >>> course = CourseDir("/srv/course")
     >>> course.root.as_posix(), course.notebooks.name, course.keys.as_posix()
     ('/srv/course', 'notebooks', '/srv/course/exercises/.keys')

@@ -64,10 +64,22 @@ class NotebookTimeout(NotebookError):
 class Run:
     """One notebook to execute with :func:`execute_notebooks`.
 
-    ``notebook`` is a path or a notebook dict; ``cwd`` the folder it runs in (default: the
-    notebook's folder, or the current one for a dict); ``parameters`` what papermill injects
-    (None: nothing is injected); ``name`` the name errors use (default: the file name).
+    Parameters
+    ----------
+    notebook : str, Path or dict
+        The ``.ipynb`` file, or a notebook already read.
+    cwd : str or Path, optional
+        The folder the kernel runs in (default: None, the notebook's folder, or the current one
+        for a dict).
+    parameters : dict, optional
+        Values papermill injects after the cell tagged ``parameters`` (default: None, nothing is
+        injected).
+    name : str, optional
+        The notebook's name in messages and errors (default: None, the file name, or
+        ``"notebook"`` for a dict); see :attr:`label`.
 
+    Examples
+    --------
     >>> Run("notebooks/07_active_returning_at_risk.ipynb").label
     '07_active_returning_at_risk.ipynb'
     >>> Run({"cells": []}, name="blank 07").label

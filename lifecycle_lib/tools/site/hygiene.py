@@ -48,6 +48,19 @@ PIN_TAG = "nbval-check-output"
 def is_pinned(cell: dict) -> bool:
     """True for a code cell whose stored output nbval compares (``# NBVAL_CHECK_OUTPUT`` or its tag).
 
+    Parameters
+    ----------
+    cell : dict
+        A notebook cell's JSON.
+
+    Returns
+    -------
+    bool
+        True when the cell is a code cell whose source contains ``NBVAL_CHECK_OUTPUT`` or whose
+        tags include ``nbval-check-output``; False otherwise (markdown and raw cells always).
+
+    Examples
+    --------
     >>> is_pinned({"cell_type": "code", "metadata": {}, "source": "# NBVAL_CHECK_OUTPUT\\nprint(1)"})
     True
     >>> is_pinned({"cell_type": "code", "metadata": {"tags": ["nbval-check-output"]}, "source": "1"})
@@ -66,6 +79,18 @@ def clean_notebook(nb: dict) -> dict:
     Pinned cells (see :func:`is_pinned`) keep their outputs and execution count. The kernelspec
     becomes the plain ``python3`` kernel and ``language_info`` keeps only the language name.
 
+    Parameters
+    ----------
+    nb : dict
+        The notebook's JSON; it is not changed.
+
+    Returns
+    -------
+    dict
+        The cleaned copy.
+
+    Examples
+    --------
     >>> nb = {"cells": [
     ...     {"cell_type": "code", "execution_count": 3, "id": "a", "source": "1 + 1",
     ...      "metadata": {"execution": {"iopub.status.idle": "2024"}, "tags": ["answer"]},
@@ -155,6 +180,19 @@ def clean_paths(paths=None, check: bool = False) -> list[Path]:
 def main(argv=None) -> int:
     """Command line: clean the given notebooks or folders (default: notebooks, solutions, exercises).
 
+    Parameters
+    ----------
+    argv : list of str, optional
+        The command-line arguments: notebooks or folders, and ``--check`` to only report (default:
+        None, which reads ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        The exit status: 1 when ``--check`` found a dirty notebook, else 0.
+
+    Examples
+    --------
     >>> import tempfile
     >>> main(["--check", tempfile.mkdtemp()])
     all notebooks are clean

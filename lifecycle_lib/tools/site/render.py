@@ -58,8 +58,21 @@ class RenderError(Exception):
 class RenderedLesson:
     """One lesson of the rendered site.
 
-    :func:`render_course` returns one per lesson, in course order:
+    :func:`render_course` returns one per lesson, in course order.
 
+    Parameters
+    ----------
+    name : str
+        The lesson's file name without ``.ipynb``, e.g. ``"03_reach"``.
+    title : str
+        The lesson's title, its first heading.
+    html : Path
+        The page written for the lesson.
+    seconds : float, default 0.0
+        How long executing the lesson took.
+
+    Examples
+    --------
     >>> RenderedLesson("03_reach", "03 · Reach", Path("_site/03_reach.html"), seconds=6.4)
     RenderedLesson(03_reach: '03 · Reach' -> 03_reach.html, 6.4 s)
     """
@@ -76,8 +89,19 @@ class RenderedLesson:
 def widget_assets(prefix=None) -> dict[str, Path] | None:
     """The locally installed widget manager and require.js, or None when they are not installed.
 
-    ``prefix`` is the environment (default: the running Python's ``sys.prefix``).
+    Parameters
+    ----------
+    prefix : str or Path, optional
+        The environment to look in (default: None, the running Python's ``sys.prefix``).
 
+    Returns
+    -------
+    dict of str to Path, or None
+        ``"manager"``: the ``@jupyter-widgets/html-manager`` ``dist`` folder, ``"require"``: the
+        ``require.js`` file; None when either is missing.
+
+    Examples
+    --------
     >>> widget_assets("/nonexistent") is None
     True
     """
@@ -92,8 +116,18 @@ def widget_assets(prefix=None) -> dict[str, Path] | None:
 def mathjax_assets(prefix=None) -> Path | None:
     """The folder of the locally installed MathJax 2, or None when it is not installed.
 
-    ``prefix`` is the environment (default: the running Python's ``sys.prefix``).
+    Parameters
+    ----------
+    prefix : str or Path, optional
+        The environment to look in (default: None, the running Python's ``sys.prefix``).
 
+    Returns
+    -------
+    Path or None
+        The folder holding ``MathJax.js`` and its CommonHTML output; None when it is missing.
+
+    Examples
+    --------
     >>> mathjax_assets("/nonexistent") is None
     True
     """
