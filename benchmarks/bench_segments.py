@@ -22,10 +22,11 @@ import time
 import numpy as np
 import pandas as pd
 
-from lifecycle_lib.analytics import cohorts
+from lifecycle_lib._util.columns import IdCodes
+from lifecycle_lib.analytics import cohorts, funnel, segments
+from lifecycle_lib.analytics._inputs import datetimes
+from lifecycle_lib.analytics.segments import _features
 from lifecycle_lib.data import datasets
-from lifecycle_lib.analytics import funnel
-from lifecycle_lib.analytics import segments
 
 TABLES = ("contacts", "orders", "events", "subscriptions", "tickets", "reviews", "referrals")
 
@@ -42,10 +43,10 @@ def best_of(fn, repeat: int):
 
 def our_order_features(orders: pd.DataFrame, observation_period_end: pd.Timestamp):
     """relationship_stages' order features for the buyers, through the module's own code path."""
-    od = segments._times(orders, "order_date", "orders")
+    od = datetimes(orders, "order_date", "orders")
     keep = od < observation_period_end.to_datetime64().astype("datetime64[ns]")
-    ids = segments.IdCodes(segments._rows(orders["contact_id"], keep))
-    n_orders, n_days, first, last = segments._order_features(orders, od, keep, ids.given[0], ids.n)
+    ids = IdCodes(_features.rows(orders["contact_id"], keep))
+    n_orders, n_days, first, last = _features.order_features(orders, od, keep, ids.given[0], ids.n)
     return ids.index, n_orders, n_days, first, last
 
 

@@ -89,3 +89,31 @@ def test_text_kernels_write_what_python_would():
     assert text.arr.to_pylist() == ["saw 0 visits", "saw 1 visit", "saw 2 visits"]
     joined = join([where(n > 0, "a", ""), where(n > 1, "b", ""), where(n >= 0, "c", "")], "; ")
     assert joined.arr.to_pylist() == ["c", "a; c", "a; b; c"]
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.integers(-50, 50)), max_size=40))
+def test_group_kernels_match_groupby(pairs):
+    codes = np.array([c for c, _ in pairs], dtype=np.intp)
+    values = np.array([v for _, v in pairs], dtype=np.int64)
+    frame = pd.DataFrame({"c": codes, "v": values}).groupby("c")["v"]
+    n = 6
+    np.testing.assert_array_equal(_columns.group_min(codes, values, n, 999),
+                                  frame.min().reindex(range(n), fill_value=999).to_numpy())
+    np.testing.assert_array_equal(_columns.group_max(codes, values, n, -999),
+                                  frame.max().reindex(range(n), fill_value=-999).to_numpy())
+    np.testing.assert_array_equal(_columns.group_count(codes, n, values > 0),
+                                  frame.apply(lambda v: (v > 0).sum()).reindex(range(n), fill_value=0).to_numpy())
+    stamps = values.astype("datetime64[D]").astype("datetime64[ns]")
+    far = np.datetime64("2262-01-01", "ns")
+    expected = pd.Series(stamps).groupby(codes).min().reindex(range(n), fill_value=far).to_numpy()
+    np.testing.assert_array_equal(_columns.group_min(codes, stamps, n, far), expected)
+
+
+@pytest.mark.parametrize("width", [3, 8, 12])
+def test_fixed_width_words_sort_like_the_strings(width):
+    ids = sorted({f"{i * 7919 % 1000:0{width}d}"[-width:] for i in range(200)})
+    shuffled = pd.Series(np.random.default_rng(1).permutation(ids), dtype=ARROW)
+    words = _columns.fixed_width_words(shuffled)
+    order = np.lexsort(words.T[::-1])
+    assert shuffled.iloc[order].tolist() == ids

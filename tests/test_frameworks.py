@@ -5,9 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from lifecycle_lib.analytics import frameworks, segments
 from lifecycle_lib.data import datasets
-from lifecycle_lib.analytics import frameworks
-from lifecycle_lib.analytics import segments
 
 
 def test_the_three_frameworks_have_their_stages_in_order():
@@ -57,3 +56,13 @@ def test_place_contacts_on_simulated_data():
         frameworks.place_contacts(["not", "tables"])
     with pytest.raises(ValueError, match="unknown relationship stage"):
         frameworks.place_contacts(pd.DataFrame({"stage": ["fan"]}))
+
+
+def test_place_contacts_passes_thresholds_on_and_refuses_unknown_ones():
+    orders = pd.DataFrame({"contact_id": ["a", "b"], "order_date": pd.to_datetime(["2025-01-01", "2025-03-20"])})
+    placed = frameworks.place_contacts({"orders": orders}, observation_period_end="2025-04-01")
+    assert placed["relationship_stage"].to_dict() == {"a": "active", "b": "new"}
+    placed = frameworks.place_contacts({"orders": orders}, observation_period_end="2025-04-01", new_days=10)
+    assert placed["relationship_stage"].to_dict() == {"a": "active", "b": "active"}
+    with pytest.raises(TypeError, match="unknown threshold 'new_day'.*new_days"):
+        frameworks.place_contacts({"orders": orders}, new_day=20)

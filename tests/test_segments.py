@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lifecycle_lib.data import datasets
 from lifecycle_lib.analytics import segments
+from lifecycle_lib.data import datasets
 from lifecycle_lib.errors import DataError
 
 BASE = pd.Timestamp("2025-01-01")
@@ -231,3 +231,39 @@ def test_results_do_not_depend_on_column_types(tiny):
         pd.testing.assert_frame_equal(segments.relationship_stages(tables, **kwargs),
                                       segments.relationship_stages(plain, **kwargs))
     pd.testing.assert_frame_equal(segments.behaviour_types(tiny), segments.behaviour_types(_as_objects(dict(tiny))))
+
+
+@pytest.mark.parametrize("call, valid", [
+    (lambda tables, **kw: segments.relationship_stages(tables, **kw), segments.STAGE_THRESHOLDS),
+    (lambda tables, **kw: segments.behaviour_types(tables, **kw), segments.BEHAVIOUR_THRESHOLDS),
+    (lambda tables, **kw: segments.stage_counts(tables, **kw), segments.STAGE_THRESHOLDS),
+])
+def test_an_unknown_threshold_is_a_type_error_that_lists_the_valid_names(call, valid):
+    tables = {"contacts": CONTACTS, "orders": _orders([(0, 0), (1, 5)]),
+              "events": pd.DataFrame({"contact_id": ["c0"], "timestamp": [BASE], "event": ["visit"]})}
+    with pytest.raises(TypeError, match="unknown threshold 'new_day'") as caught:
+        call(tables, new_day=30)
+    message = str(caught.value)
+    assert all(name in message for name in valid), message
+    with pytest.raises(TypeError, match="unknown thresholds 'a', 'b'"):
+        call(tables, a=1, b=2)
+
+
+def test_a_close_misspelling_is_pointed_out():
+    with pytest.raises(TypeError, match="did you mean 'promo_opens'"):
+        segments.behaviour_types({"orders": _orders([(0, 0)])}, promo_open=3)
+    with pytest.raises(TypeError, match="did you mean 'lapsed_factor'"):
+        segments.relationship_stages({"orders": _orders([(0, 0)])}, lapse_factor=3)
+
+
+def test_stage_thresholds_have_the_documented_defaults():
+    orders = _orders([(0, 0), (0, 30), (1, 0), (2, 200)])
+    tables = {"contacts": CONTACTS, "orders": orders}
+    end = BASE + pd.Timedelta(days=220)
+    pd.testing.assert_frame_equal(segments.relationship_stages(tables, observation_period_end=end),
+                                  segments.relationship_stages(tables, observation_period_end=end,
+                                                               **segments.STAGE_THRESHOLDS))
+    # stage_counts passes the end and the thresholds on
+    counts = segments.stage_counts(tables, observation_period_end=end, new_days=10)
+    assert counts.loc["new", "contacts"] == 0
+    assert segments.stage_counts(tables, observation_period_end=end).loc["new", "contacts"] == 1

@@ -9,7 +9,10 @@ the large sample, so these helpers work on integer codes instead:
   hashed strings; anything else goes through ``pd.factorize``. Codes and the order of the index
   are those of ``pd.factorize`` on the tables' ids one after another (order of first appearance).
 - :func:`label_codes` and :func:`is_label` compare a categorical or string column with names by code.
-- :class:`Text` builds a reason column with Arrow string kernels instead of Python string objects.
+- :func:`group_min`, :func:`group_max` and :func:`group_count` reduce values per integer code
+  (the contact codes above) into one array indexed by code.
+- :class:`Text` builds a reason column with Arrow string kernels instead of Python string objects;
+  :func:`assemble` puts the pieces built for groups of rows back into one column.
 """
 
 from __future__ import annotations
@@ -17,7 +20,23 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["IdCodes", "label_codes", "is_label", "Text", "fmt", "plural", "join", "where", "str_column"]
+__all__ = [
+    "IdCodes",
+    "fixed_width_words",
+    "label_codes",
+    "is_label",
+    "group_min",
+    "group_max",
+    "group_count",
+    "Text",
+    "fmt",
+    "plural",
+    "join",
+    "where",
+    "str_column",
+    "date_text",
+    "assemble",
+]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -86,17 +105,51 @@ class _Keys:
                     key *= int(self.radix[j])
                     key += matrix[:, j].astype(np.int64) - self.lo[j]
             return (np.where(inside, key, 0) if check else key), inside
-        words = (self.width + 7) // 8
-        padded = np.zeros((len(matrix), 8 * words), dtype=np.uint8)
-        padded[:, :self.width] = matrix
-        return padded.view(">u8").astype(np.uint64), np.ones(len(matrix), bool)
+        return _words(matrix), np.ones(len(matrix), bool)
+
+
+def _words(matrix: np.ndarray) -> np.ndarray:
+    """Rows of a fixed-width uint8 matrix (width <= 16) as one or two big-endian uint64 words each.
+
+    Zero-padded on the right, so the words' order (first word, then second) is the strings' order.
+    """
+    width = matrix.shape[1]
+    words = (width + 7) // 8
+    padded = np.zeros((len(matrix), 8 * words), dtype=np.uint8)
+    padded[:, :width] = matrix
+    return padded.view(">u8").astype(np.uint64)
+
+
+def fixed_width_words(values):
+    """Arrow strings of one fixed byte width (at most 16) as integer words that sort like the strings.
+
+    Parameters
+    ----------
+    values : Series or Index
+        An id column.
+
+    Returns
+    -------
+    ndarray of uint64, shape (n, 1) or (n, 2), or None
+        One or two big-endian words per row (see :func:`_words`); None unless ``values`` are
+        Arrow-backed strings without missing values, all of the same width of 1 to 16 bytes.
+
+    Examples
+    --------
+    >>> words = fixed_width_words(pd.Series(["S-02", "S-01"], dtype="string[pyarrow]"))
+    >>> words.shape, bool(words[1, 0] < words[0, 0])
+    ((2, 1), True)
+    >>> fixed_width_words(pd.Series(["a", "bb"], dtype="string[pyarrow]")) is None
+    True
+    """
+    fixed = _fixed_width_bytes(values)
+    return None if fixed is None else _words(fixed[1])
 
 
 def _dense_factorize(key: np.ndarray, size: int):
     """pd.factorize of int keys in [0, size): (codes, first row of each code, code of every key)."""
     n = len(key)
-    first = np.full(size, n, dtype=np.int64)
-    np.minimum.at(first, key, np.arange(n, dtype=np.int64))
+    first = group_min(key, np.arange(n, dtype=np.int64), size, n)
     present = np.flatnonzero(first < n)
     first_rows = np.sort(first[present])
     code_of = np.full(size, -1, dtype=np.int64)
@@ -115,8 +168,7 @@ def _hash_factorize(keys: np.ndarray):
         codes, pairs = pd.factorize(hi_codes.astype(np.int64) * len(lo) + lo_codes)
         state = (pd.Index(hi), pd.Index(lo), pd.Index(pairs))
     n = len(codes)
-    first = np.full(codes.max() + 1 if n else 0, n, dtype=np.int64)
-    np.minimum.at(first, codes, np.arange(n, dtype=np.int64))
+    first = group_min(codes, np.arange(n, dtype=np.int64), codes.max() + 1 if n else 0, n)
     return codes, first, state
 
 
@@ -227,6 +279,94 @@ def is_label(coded, names) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------------
+# Reductions per code
+# ---------------------------------------------------------------------------------------------
+def _group_reduce(ufunc, codes, values, n, fill) -> np.ndarray:
+    """``ufunc.at`` per group code; datetimes go through their int64 view (the fast path of ``ufunc.at``)."""
+    values = np.asarray(values)
+    out = np.full(n, fill, dtype=values.dtype)
+    if len(codes):
+        if values.dtype.kind == "M":
+            ufunc.at(out.view(np.int64), codes, values.view(np.int64))
+        else:
+            ufunc.at(out, codes, values)
+    return out
+
+
+def group_min(codes, values, n: int, fill) -> np.ndarray:
+    """The smallest value of each group code ``0..n-1``; ``fill`` where a code has no value.
+
+    Parameters
+    ----------
+    codes : ndarray of int
+        The group code of each value, in ``0..n-1``.
+    values : ndarray
+        Numbers or datetimes (without NaT: their int64 view is compared), one per code.
+    n : int
+        Number of groups.
+    fill : scalar
+        The result of a group without values, and the starting point of every group (so a value
+        beyond ``fill`` never wins).
+
+    Returns
+    -------
+    ndarray of length ``n``, of the dtype of ``values``.
+
+    Examples
+    --------
+    >>> group_min(np.array([0, 0, 2]), np.array([5, 3, 7]), 4, 99).tolist()
+    [3, 99, 7, 99]
+    """
+    return _group_reduce(np.minimum, codes, values, n, fill)
+
+
+def group_max(codes, values, n: int, fill) -> np.ndarray:
+    """The largest value of each group code ``0..n-1``; ``fill`` where a code has no value.
+
+    Parameters and result as :func:`group_min`.
+
+    Examples
+    --------
+    >>> days = np.array(["2025-01-02", "2025-03-01"], dtype="datetime64[ns]")
+    >>> group_max(np.array([1, 1]), days, 2, np.datetime64("1678-01-01", "ns")).astype("datetime64[D]").tolist()
+    [datetime.date(1678, 1, 1), datetime.date(2025, 3, 1)]
+    """
+    return _group_reduce(np.maximum, codes, values, n, fill)
+
+
+def group_count(codes, n: int, mask=None, weights=None) -> np.ndarray:
+    """How many values (or the sum of ``weights``) each group code ``0..n-1`` has, among the rows of ``mask``.
+
+    Parameters
+    ----------
+    codes : ndarray of int
+        The group code of each row, in ``0..n-1``.
+    n : int
+        Number of groups.
+    mask : ndarray of bool, optional
+        The rows to count (default: all).
+    weights : ndarray of float, optional
+        Sum these instead of counting rows.
+
+    Returns
+    -------
+    ndarray of length ``n``: int64 counts, or float sums with ``weights``.
+
+    Examples
+    --------
+    >>> codes = np.array([0, 2, 2, 2])
+    >>> group_count(codes, 3).tolist(), group_count(codes, 3, mask=codes > 0).tolist()
+    ([1, 0, 3], [0, 0, 3])
+    >>> group_count(codes, 3, weights=np.array([1.5, 1.0, 2.0, 0.5])).tolist()
+    [1.5, 0.0, 3.5]
+    """
+    if mask is not None:
+        codes = codes[mask]
+        weights = None if weights is None else weights[mask]
+    return np.bincount(codes, weights=weights, minlength=n)
+
+
+# ---------------------------------------------------------------------------------------------
 # Text columns built with Arrow kernels
 # ---------------------------------------------------------------------------------------------
 class Text:
@@ -317,3 +457,60 @@ def str_column(text) -> pd.api.extensions.ExtensionArray:
     """A Text (or Arrow array) as a pandas ``str`` column (Arrow storage, NaN as missing)."""
     arr = Text._raw(text)
     return pd.array(arr, dtype=pd.StringDtype("pyarrow", na_value=np.nan))
+
+
+def date_text(stamps) -> Text:
+    """Datetimes as YYYY-MM-DD text, "?" where missing.
+
+    Parameters
+    ----------
+    stamps : array-like of datetime64
+        The moments to write.
+
+    Returns
+    -------
+    Text
+
+    Examples
+    --------
+    >>> date_text(np.array(["2025-03-01T10:30", "NaT"], dtype="datetime64[ns]")).arr.to_pylist()
+    ['2025-03-01', '?']
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(np.asarray(stamps, dtype="datetime64[ns]"), from_pandas=True)
+    return Text(pc.fill_null(pc.strftime(arr, format="%Y-%m-%d"), "?"))
+
+
+def assemble(pieces, positions, n: int):
+    """One ``str`` column of ``n`` rows from Text pieces, each written for some of the rows.
+
+    Parameters
+    ----------
+    pieces : list of Text
+        The text of each group of rows.
+    positions : list of ndarray of int
+        The rows each piece holds, in the piece's order; together every row ``0..n-1`` once.
+    n : int
+        Number of rows (all empty strings when there are no pieces).
+
+    Returns
+    -------
+    pandas ExtensionArray of str, as :func:`str_column` gives it.
+
+    Examples
+    --------
+    >>> odd, even = where([True], "one", ""), where([True, True], "zero", "")
+    >>> list(assemble([odd, even], [np.array([1]), np.array([0, 2])], 3))
+    ['zero', 'one', 'zero']
+    """
+    import pyarrow as pa
+
+    if not pieces:
+        return str_column(pa.array([""] * n, type=pa.string()))
+    order = np.concatenate(positions)
+    inverse = np.empty(n, dtype=np.int64)
+    inverse[order] = np.arange(len(order))
+    combined = pa.concat_arrays([p.arr for p in pieces])
+    return str_column(combined.take(pa.array(inverse)))

@@ -11,13 +11,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from lifecycle_lib._util.columns import IdCodes
+from lifecycle_lib._util.columns import IdCodes, group_min
+from lifecycle_lib.errors import DataError
 
 __all__ = ["cohort_sizes", "retention_matrix", "revenue_matrix"]
 
 
 def _check_columns(orders: pd.DataFrame, columns) -> None:
-    from lifecycle_lib.data.schema import require_columns
+    from lifecycle_lib.data.contracts import require_columns
 
     require_columns(orders, columns, what="orders",
                     fix="rename your column or pass its name (customer_id_col=..., datetime_col=..., monetary_value_col=...)")
@@ -25,8 +26,6 @@ def _check_columns(orders: pd.DataFrame, columns) -> None:
 
 def _periods(orders: pd.DataFrame, customer_id_col: str, datetime_col: str, period: str):
     """Customer codes, cohort period ordinals, period offsets k, and the cohort Period labels."""
-    from lifecycle_lib.errors import DataError
-
     dates = pd.to_datetime(orders[datetime_col], errors="coerce")
     bad = dates.isna() & orders[datetime_col].notna()
     if bad.any():
@@ -46,8 +45,7 @@ def _periods(orders: pd.DataFrame, customer_id_col: str, datetime_col: str, peri
         dates = dates.dt.tz_localize(None)
     ordinals = dates.dt.to_period(period).array.asi8
     codes = IdCodes(orders[customer_id_col], name=None, labels=False).given[0]
-    first = np.full(codes.max() + 1 if len(codes) else 0, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(first, codes, ordinals)
+    first = group_min(codes, ordinals, codes.max() + 1 if len(codes) else 0, np.iinfo(np.int64).max)
     cohort = first[codes]
     return codes, cohort, ordinals - cohort, (int(ordinals.max()) if len(ordinals) else 0)
 
@@ -60,6 +58,24 @@ def cohort_sizes(orders: pd.DataFrame, customer_id_col: str = "contact_id", date
                  period: str = "M") -> pd.Series:
     """Number of new customers in each acquisition cohort (period of their first order).
 
+    Parameters
+    ----------
+    orders : DataFrame
+        One row per order (or order line), with a customer id and an order date column.
+    customer_id_col : str
+        The column naming who placed the order.
+    datetime_col : str
+        The column with the order date (datetimes, or text such as ``"2025-01-31"``).
+    period : str
+        The length of a cohort, as a pandas period alias: ``"M"`` (months), ``"W"``, ``"Q"``, ``"D"``...
+
+    Returns
+    -------
+    Series
+        Customers per cohort, indexed by ``cohort`` (a Period), named ``customers``.
+
+    Examples
+    --------
     >>> orders = pd.DataFrame({"contact_id": ["a", "a", "b", "c"],
     ...     "order_date": pd.to_datetime(["2025-01-05", "2025-02-10", "2025-01-20", "2025-02-02"])})
     >>> cohort_sizes(orders).to_dict()
@@ -104,6 +120,25 @@ def retention_matrix(orders: pd.DataFrame, customer_id_col: str = "contact_id", 
     1.0 by construction. Cells for periods that lie after the data ends are NaN, not 0, so a young
     cohort does not look as if everyone left.
 
+    Parameters
+    ----------
+    orders : DataFrame
+        One row per order (or order line), with a customer id and an order date column.
+    customer_id_col : str
+        The column naming who placed the order.
+    datetime_col : str
+        The column with the order date (datetimes, or text such as ``"2025-01-31"``).
+    period : str
+        The length of a cohort and of a step ``k``, as a pandas period alias (``"M"``, ``"W"``, ``"Q"``...).
+
+    Returns
+    -------
+    DataFrame
+        Shares from 0 to 1: rows are the cohorts (a PeriodIndex named ``cohort``), columns the
+        periods ``k`` (named ``period``).
+
+    Examples
+    --------
     >>> orders = pd.DataFrame({"contact_id": ["a", "a", "b", "c", "c"],
     ...     "order_date": pd.to_datetime(["2025-01-05", "2025-02-10", "2025-01-20", "2025-02-02", "2025-03-01"])})
     >>> retention_matrix(orders).round(2).values.tolist()
@@ -161,6 +196,29 @@ def revenue_matrix(orders: pd.DataFrame, customer_id_col: str = "contact_id", da
     whose running sum along a row is the cohort's historical value per customer). Cells after the data
     ends are NaN.
 
+    Parameters
+    ----------
+    orders : DataFrame
+        One row per order (or order line), with a customer id, an order date and an amount column.
+    customer_id_col : str
+        The column naming who placed the order.
+    datetime_col : str
+        The column with the order date (datetimes, or text such as ``"2025-01-31"``).
+    monetary_value_col : str
+        The column with the amount of each row (numbers; a missing amount is a DataError).
+    period : str
+        The length of a cohort and of a step ``k``, as a pandas period alias (``"M"``, ``"W"``, ``"Q"``...).
+    per_customer : bool
+        Divide each cell by the cohort's size.
+
+    Returns
+    -------
+    DataFrame
+        Revenue (or revenue per acquired customer): rows are the cohorts (a PeriodIndex named
+        ``cohort``), columns the periods ``k`` (named ``period``).
+
+    Examples
+    --------
     >>> orders = pd.DataFrame({"contact_id": ["a", "a", "b", "c"],
     ...     "order_date": pd.to_datetime(["2025-01-05", "2025-02-10", "2025-01-20", "2025-02-02"]),
     ...     "amount": [10.0, 20.0, 30.0, 5.0]})
@@ -172,8 +230,6 @@ def revenue_matrix(orders: pd.DataFrame, customer_id_col: str = "contact_id", da
     _check_columns(orders, [customer_id_col, datetime_col, monetary_value_col])
     amounts = pd.to_numeric(orders[monetary_value_col], errors="coerce")
     if amounts.isna().any():
-        from lifecycle_lib.errors import DataError
-
         rows = np.flatnonzero(amounts.isna().to_numpy())
         raise DataError("amounts are missing or not numbers", column=monetary_value_col, rows=list(orders.index[rows]),
                         values=orders[monetary_value_col].iloc[rows[:5]].tolist(),

@@ -26,6 +26,27 @@ __all__ = ["Stage", "Framework", "FRAMEWORKS", "stages", "crosswalk", "place_con
 class Stage:
     """One stage of a lifecycle framework.
 
+    Parameters
+    ----------
+    order : int
+        Position in the framework, from 1.
+    key : str
+        Short identifier (``"reach"``), as the columns of :func:`crosswalk` hold it.
+    name : str
+        Display name in English.
+    source_term : str
+        The term the source uses, in its own language.
+    source_language : str
+        The language of ``source_term``.
+    definition : str
+        What the stage is.
+    metrics : tuple of str
+        Typical metrics of the stage.
+    tactics : tuple of str
+        What the source advises at this stage.
+
+    Examples
+    --------
     >>> reach = FRAMEWORKS["classic"].stages[0]
     >>> reach
     Stage(1. Reach [Достичь])
@@ -50,6 +71,19 @@ class Stage:
 class Framework:
     """A lifecycle framework: an ordered tuple of :class:`Stage` and where it comes from.
 
+    Parameters
+    ----------
+    key : str
+        Short identifier (``"classic"``), a key of :data:`FRAMEWORKS`.
+    name : str
+        Display name.
+    source : str
+        Where the framework comes from.
+    stages : tuple of Stage
+        The stages in order.
+
+    Examples
+    --------
     >>> classic = FRAMEWORKS["classic"]
     >>> classic
     <Framework 'classic': Classic 5-stage customer lifecycle; Reach -> Acquire -> Nurture (Develop) -> Retain -> Advocacy>
@@ -343,9 +377,19 @@ def _framework(framework: str) -> Framework:
 def stages(framework: str = "classic") -> pd.DataFrame:
     """The stages of one framework as a table, in order.
 
-    Columns: ``order``, ``key``, ``name``, ``source_term``, ``source_language``, ``definition``,
-    ``metrics`` and ``tactics`` (the last two joined with "; ").
+    Parameters
+    ----------
+    framework : str or Framework
+        ``"classic"``, ``"six_stage"`` or ``"purchase"`` (a key of :data:`FRAMEWORKS`).
 
+    Returns
+    -------
+    DataFrame
+        Indexed by ``order``, with ``key``, ``name``, ``source_term``, ``source_language``,
+        ``definition``, ``metrics`` and ``tactics`` (the last two joined with "; ").
+
+    Examples
+    --------
     >>> table = stages("classic")
     >>> table["name"].tolist()
     ['Reach', 'Acquire', 'Nurture (Develop)', 'Retain', 'Advocacy']
@@ -380,6 +424,19 @@ def crosswalk(names: bool = False) -> pd.DataFrame:
     classic *Retain* covers active, returning, at-risk and lapsed customers, while Reach is only the
     prospects.
 
+    Parameters
+    ----------
+    names : bool
+        Show the stages' display names instead of their keys.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``relationship_stage``, with the columns ``classic``, ``six_stage``, ``purchase``
+        and ``note``.
+
+    Examples
+    --------
     >>> cw = crosswalk()
     >>> print(cw.loc[["prospect", "lead", "new", "advocate"], ["classic", "six_stage", "purchase"]]
     ...       .reset_index().to_string(index=False))
@@ -401,9 +458,7 @@ def crosswalk(names: bool = False) -> pd.DataFrame:
     return frame
 
 
-
-
-def place_contacts(tables_or_stages, framework: str = "classic", observation_period_end=None, **stage_kwargs) -> pd.DataFrame:
+def place_contacts(data, framework: str = "classic", observation_period_end=None, **thresholds) -> pd.DataFrame:
     """Place every contact in a stage of a framework.
 
     The relationship stage of :func:`lifecycle_lib.analytics.segments.relationship_stages` is computed first (or
@@ -412,35 +467,38 @@ def place_contacts(tables_or_stages, framework: str = "classic", observation_per
 
     Parameters
     ----------
-    tables_or_stages : dict of DataFrames, or DataFrame
-        Either the tables (as returned by ``datasets.simulate``; at least ``orders``, plus any of
-        contacts, events, subscriptions, tickets, reviews, referrals), or the output of
-        ``relationship_stages`` (a frame with a ``stage`` column indexed by contact).
+    data : dict of DataFrames, or DataFrame
+        The tables by name (as ``datasets.simulate`` returns them; at least ``orders``, plus any of
+        contacts, events, subscriptions, tickets, reviews, referrals), or the frame
+        ``relationship_stages`` returned (a ``stage`` column indexed by contact).
     framework : str
         ``"classic"``, ``"six_stage"``, ``"purchase"`` or ``"all"`` for one column per framework.
     observation_period_end : date-like, optional
         Passed to ``relationship_stages`` when tables are given.
-    **stage_kwargs
-        Thresholds passed to ``relationship_stages``.
+    **thresholds
+        Thresholds passed to ``relationship_stages`` when tables are given (see
+        ``segments.STAGE_THRESHOLDS``).
 
     Returns
     -------
-    DataFrame indexed by contact_id: ``relationship_stage`` and the framework stage as an ordered
-    categorical (column named after the framework).
+    DataFrame
+        Indexed by contact_id: ``relationship_stage`` and the framework stage as an ordered
+        categorical (column named after the framework; one per framework with ``"all"``).
 
+    Examples
+    --------
     >>> rel = pd.DataFrame({"stage": ["prospect", "new", "lapsed"]},
     ...                    index=pd.Index(["a", "b", "c"], name="contact_id"))
     >>> placed = place_contacts(rel, framework="all")
     >>> placed.reset_index().values.tolist()
     [['a', 'prospect', 'reach', 'awareness', 'pre_purchase'], ['b', 'new', 'nurture', 'purchase', 'action'], ['c', 'lapsed', 'retain', 'product_support', 'long_term']]
     """
-    if isinstance(tables_or_stages, pd.DataFrame) and "stage" in tables_or_stages.columns:
-        rel = tables_or_stages["stage"]
-    elif isinstance(tables_or_stages, dict):
+    if isinstance(data, pd.DataFrame) and "stage" in data.columns:
+        rel = data["stage"]
+    elif isinstance(data, dict):
         from lifecycle_lib.analytics import segments
 
-        rel = segments.relationship_stages(tables_or_stages, observation_period_end=observation_period_end,
-                                           **stage_kwargs)["stage"]
+        rel = segments.relationship_stages(data, observation_period_end=observation_period_end, **thresholds)["stage"]
     else:
         raise TypeError(
             "place_contacts takes a dict of tables (as from datasets.simulate) or the frame returned by "

@@ -11,18 +11,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from lifecycle_lib._util.columns import IdCodes, is_label, label_codes
+from lifecycle_lib._util.columns import IdCodes, group_count, group_max, group_min, is_label, label_codes
+from lifecycle_lib.analytics._inputs import require_table
 
 __all__ = ["DEFAULT_STEPS", "funnel", "micro_conversions", "touches_before_first_visit", "abandonment"]
 
 #: Visit -> product page -> cart -> checkout -> purchase.
 DEFAULT_STEPS = ("visit", "page_view:product", "add_to_cart", "checkout_start", "purchase")
-
-
-def _require(frame, columns, table: str) -> None:
-    from lifecycle_lib.data.schema import require_columns
-
-    require_columns(frame, columns, what=f"{table} table", fix=f"add or rename it (the {table} table needs {list(columns)})")
 
 
 def _ns(values) -> np.ndarray:
@@ -46,7 +41,7 @@ def _reached(events, orders, steps) -> pd.DataFrame:
     page = label_codes(events["page"], fill="") if "page" in events.columns else None
     needs_orders = "purchase" in steps
     if needs_orders and orders is not None:
-        _require(orders, ["contact_id", "order_date"], "orders")
+        require_table(orders, ["contact_id", "order_date"], "orders")
     ids = IdCodes(events["contact_id"], orders["contact_id"] if needs_orders and orders is not None else None)
     n = ids.n
     e_codes = ids.given[0]
@@ -67,8 +62,7 @@ def _reached(events, orders, steps) -> pd.DataFrame:
         ok = t != _NAT
         if reached is not None:
             ok &= t >= reached[codes]
-        first = np.full(n, _NEVER, dtype=np.int64)
-        np.minimum.at(first, codes[ok], t[ok])
+        first = group_min(codes[ok], t[ok], n, _NEVER)
         reached = first
         out[step] = first != _NEVER
     hit = pd.DataFrame(out)
@@ -94,9 +88,12 @@ def funnel(events: pd.DataFrame, orders: pd.DataFrame | None = None, steps=DEFAU
 
     Returns
     -------
-    DataFrame with one row per step (and group): ``step``, ``contacts``, ``from_previous`` (share of the
-    previous step's contacts who went on) and ``from_first`` (share of the first step's contacts).
+    DataFrame
+        One row per step (and group): ``step``, ``contacts``, ``from_previous`` (share of the
+        previous step's contacts who went on) and ``from_first`` (share of the first step's contacts).
 
+    Examples
+    --------
     >>> events = pd.DataFrame({
     ...     "contact_id": ["a", "a", "a", "b", "b", "c"],
     ...     "timestamp": pd.to_datetime(["2025-01-01 10:00", "2025-01-01 10:05", "2025-01-01 10:09",
@@ -111,7 +108,7 @@ def funnel(events: pd.DataFrame, orders: pd.DataFrame | None = None, steps=DEFAU
     2  checkout_start         1          0.500       0.333
     3        purchase         1          1.000       0.333
     """
-    _require(events, ["contact_id", "timestamp", "event"] + (["page"] if any(":" in s for s in steps) else []),
+    require_table(events, ["contact_id", "timestamp", "event"] + (["page"] if any(":" in s for s in steps) else []),
              "events")
     steps = list(steps)
     if not steps:
@@ -122,7 +119,7 @@ def funnel(events: pd.DataFrame, orders: pd.DataFrame | None = None, steps=DEFAU
         counts.index = [None]
     else:
         if isinstance(by, str):
-            _require(events, [by], "events")
+            require_table(events, [by], "events")
             groups = events.drop_duplicates("contact_id").set_index("contact_id")[by]
             name = by
         else:
@@ -157,6 +154,21 @@ def micro_conversions(events: pd.DataFrame, observation_period_end=None) -> pd.D
       average contact with a visit): flags;
     - ``micro_conversions``: how many of the ten kinds the contact did at least once.
 
+    Parameters
+    ----------
+    events : DataFrame
+        The events table: ``contact_id``, ``timestamp``, ``event`` (and ``page``, ``duration_s`` if
+        present).
+    observation_period_end : date-like, optional
+        The moment ``days_since_visit`` is counted to (default: the day after the last event).
+
+    Returns
+    -------
+    DataFrame
+        One row per contact of ``events`` (indexed by contact_id) with the columns above.
+
+    Examples
+    --------
     >>> events = pd.DataFrame({
     ...     "contact_id": ["a", "a", "a", "b", "b"],
     ...     "timestamp": pd.to_datetime(["2025-01-01", "2025-01-01", "2025-01-02", "2025-01-05", "2025-01-05"]),
@@ -168,14 +180,14 @@ def micro_conversions(events: pd.DataFrame, observation_period_end=None) -> pd.D
     ...     "micro_conversions"]].values.tolist()
     [[1, 1, 0, True, False, 3], [0, 0, 1, False, True, 2]]
     """
-    _require(events, ["contact_id", "timestamp", "event"], "events")
+    require_table(events, ["contact_id", "timestamp", "event"], "events")
     ev = label_codes(events["event"])
     page = label_codes(events["page"], fill="") if "page" in events.columns else _no_column(len(events))
     ids = IdCodes(events["contact_id"])
     codes, n = ids.given[0], ids.n
 
     def count(mask):
-        return np.bincount(codes[mask], minlength=n)
+        return group_count(codes, n, mask)
 
     is_pv = is_label(ev, "page_view")
     out = pd.DataFrame(index=ids.index)
@@ -191,15 +203,14 @@ def micro_conversions(events: pd.DataFrame, observation_period_end=None) -> pd.D
         dur = pd.to_numeric(events["duration_s"], errors="coerce").astype("float64").fillna(0.0).to_numpy()
     else:
         dur = np.zeros(len(events))
-    out["time_on_site"] = np.bincount(codes[is_visit], weights=dur[is_visit], minlength=n)
+    out["time_on_site"] = group_count(codes, n, is_visit, weights=dur)
     out["visits"] = count(is_visit)
     ts = pd.to_datetime(events["timestamp"])
     observation_period_end = ts.max().normalize() + pd.Timedelta(days=1) if observation_period_end is None else pd.Timestamp(observation_period_end)
     stamps = ts.to_numpy()
     vt = stamps[is_visit].view(np.int64)
     ok = vt != _NAT
-    last = np.full(n, _NAT, dtype=np.int64)
-    np.maximum.at(last, codes[is_visit][ok], vt[ok])
+    last = group_max(codes[is_visit][ok], vt[ok], n, _NAT)
     seen = np.flatnonzero(last != _NAT)
     days = (observation_period_end - pd.Series(last[seen].view(stamps.dtype))).dt.total_seconds() / 86400
     days_since = np.full(n, np.nan)
@@ -222,6 +233,20 @@ def touches_before_first_visit(events: pd.DataFrame) -> pd.DataFrame:
     registers. Columns: ``impressions`` and ``noticed`` (before the first visit, or in all for contacts
     who never visited), ``first_visit`` (NaT if none), ``visited``, and ``first_visit_source``.
 
+    Parameters
+    ----------
+    events : DataFrame
+        The events table: ``contact_id``, ``timestamp``, ``event`` (and ``noticed``, ``source`` if
+        present).
+
+    Returns
+    -------
+    DataFrame
+        One row per contact of ``events`` (indexed by contact_id) with the columns above
+        (``first_visit_source`` only when the events have a ``source``).
+
+    Examples
+    --------
     >>> events = pd.DataFrame({
     ...     "contact_id": ["a", "a", "a", "a", "b"],
     ...     "timestamp": pd.to_datetime(["2025-01-01", "2025-01-02", "2025-01-03", "2025-01-04", "2025-01-01"]),
@@ -231,23 +256,22 @@ def touches_before_first_visit(events: pd.DataFrame) -> pd.DataFrame:
     >>> touches_before_first_visit(events)[["impressions", "noticed", "visited"]].values.tolist()
     [[2, 1, True], [1, 1, False]]
     """
-    _require(events, ["contact_id", "timestamp", "event"], "events")
+    require_table(events, ["contact_id", "timestamp", "event"], "events")
     ev = label_codes(events["event"])
     ts = pd.to_datetime(events["timestamp"]).to_numpy()
     ids = IdCodes(events["contact_id"])
     codes, n = ids.given[0], ids.n
     is_visit = is_label(ev, "visit")
     order = np.flatnonzero(is_visit & ~np.isnat(ts))
-    first_int = np.full(n, _NEVER, dtype=np.int64)
-    np.minimum.at(first_int, codes[order], ts[order].view(np.int64))
+    first_int = group_min(codes[order], ts[order].view(np.int64), n, _NEVER)
     first = np.where(first_int == _NEVER, _NAT, first_int).view(ts.dtype)
     before = np.isnat(first[codes]) | (ts < first[codes])
     is_imp = is_label(ev, "ad_impression") & before
     noticed = events["noticed"].astype("boolean").fillna(False).to_numpy(bool) if "noticed" in events.columns \
         else np.zeros(len(events), bool)
     out = pd.DataFrame(index=ids.index)
-    out["impressions"] = np.bincount(codes[is_imp], minlength=n)
-    out["noticed"] = np.bincount(codes[is_imp & noticed], minlength=n)
+    out["impressions"] = group_count(codes, n, is_imp)
+    out["noticed"] = group_count(codes, n, is_imp & noticed)
     out["first_visit"] = first
     out["visited"] = ~np.isnat(first)
     if "source" in events.columns and is_visit.any():
@@ -273,9 +297,24 @@ def abandonment(events: pd.DataFrame, orders: pd.DataFrame, window_hours: float 
     ``chat_request`` in the same session (``answered_fast``, ``answered_slow``, ``unanswered``), or
     ``no_chat``.
 
-    Returns one row per kind of chat help: ``checkouts``, ``abandoned``, ``abandonment_rate``, plus a
-    final ``all`` row.
+    Parameters
+    ----------
+    events : DataFrame
+        The events table: ``contact_id``, ``session_id``, ``timestamp``, ``event`` (and ``detail``,
+        the chat outcome, if present).
+    orders : DataFrame
+        The orders table: ``contact_id``, ``order_date``.
+    window_hours : float
+        How long after a checkout an order still completes it.
 
+    Returns
+    -------
+    DataFrame
+        One row per kind of chat help (index ``chat``): ``checkouts``, ``abandoned`` and
+        ``abandonment_rate``, plus a final ``all`` row.
+
+    Examples
+    --------
     >>> events = pd.DataFrame({
     ...     "contact_id": ["a", "a", "b", "b", "c"],
     ...     "session_id": [1, 1, 2, 2, 3],
@@ -287,8 +326,8 @@ def abandonment(events: pd.DataFrame, orders: pd.DataFrame, window_hours: float 
     >>> abandonment(events, orders)["abandonment_rate"].to_dict()
     {'answered_fast': 0.0, 'no_chat': 1.0, 'unanswered': 1.0, 'all': 0.6666666666666666}
     """
-    _require(events, ["contact_id", "timestamp", "event", "session_id"], "events")
-    _require(orders, ["contact_id", "order_date"], "orders")
+    require_table(events, ["contact_id", "timestamp", "event", "session_id"], "events")
+    require_table(orders, ["contact_id", "order_date"], "orders")
     ev = label_codes(events["event"])
     checkouts = events.loc[is_label(ev, "checkout_start"), ["contact_id", "session_id", "timestamp"]].copy()
     checkouts["timestamp"] = pd.to_datetime(checkouts["timestamp"])

@@ -20,6 +20,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from lifecycle_lib._util.columns import fixed_width_words
+from lifecycle_lib.errors import DataError
+
 __all__ = ["rfm_summary", "rfm_scores", "rfm_segments", "SEGMENTS", "SEGMENT_GRID", "SEGMENT_TACTICS"]
 
 #: The ten named segments, from best to worst.
@@ -74,20 +77,13 @@ _FREQS = ("D", "W", "h")
 _SUMMARY_COLUMNS = ("frequency", "recency", "T")
 
 
-def _data_error(problem: str, **where) -> Exception:
-    """A DataError (imported here so that this module stays light to import)."""
-    from lifecycle_lib.errors import DataError
-
-    return DataError(problem, **where)
-
-
 def _lines(mask) -> list[int]:
     """Line numbers, as in the file the frame was read from (header = line 1), of the True rows."""
     return (np.flatnonzero(np.asarray(mask)) + 2).tolist()
 
 
 def _require_columns(frame: pd.DataFrame, columns, what: str = "transactions") -> None:
-    from lifecycle_lib.data.schema import require_columns
+    from lifecycle_lib.data.contracts import require_columns
 
     require_columns(frame, columns, what=what,
                     fix="pass the right column names (customer_id_col=..., datetime_col=..., monetary_value_col=...) "
@@ -108,7 +104,7 @@ def _as_naive_datetimes(values: pd.Series, column: str) -> np.ndarray:
             parsed = parsed.dt.tz_localize(None)
         bad = parsed.isna() & values.notna()
         if bad.any():
-            raise _data_error(
+            raise DataError(
                 "values that are not dates",
                 column=column,
                 rows=_lines(bad),
@@ -119,7 +115,7 @@ def _as_naive_datetimes(values: pd.Series, column: str) -> np.ndarray:
     arr = values.to_numpy()
     missing = np.isnat(arr)
     if missing.any():
-        raise _data_error(
+        raise DataError(
             "missing dates", column=column, rows=_lines(missing), fix="drop those rows or fill in the date of each order"
         )
     return arr
@@ -140,11 +136,11 @@ def _end_period(observation_period_end, freq: str) -> int:
     try:
         end = pd.Timestamp(observation_period_end)
     except (ValueError, TypeError) as exc:
-        raise _data_error(
+        raise DataError(
             f"observation_period_end={observation_period_end!r} is not a date", fix="pass a date such as '2025-12-31'"
         ) from exc
     if end is pd.NaT:
-        raise _data_error("observation_period_end is missing (NaT)", fix="pass a date, or None for the last order")
+        raise DataError("observation_period_end is missing (NaT)", fix="pass a date, or None for the last order")
     if end.tzinfo is not None:
         end = end.tz_localize(None)
     return int(_period_numbers(np.array([end.to_datetime64()]), freq)[0])
@@ -157,32 +153,16 @@ def _factorize_ids(ids: pd.Series):
     16 bytes each are then read as one or two big-endian integers (whose order is the strings' order)
     and factorised as numbers, which is faster than hashing the strings; anything else goes to pandas.
     """
-    dtype = ids.dtype
-    if isinstance(dtype, pd.StringDtype) and getattr(dtype, "storage", None) == "pyarrow" and len(ids):
-        import pyarrow as pa
-
-        arr = pa.array(ids.array)
-        if isinstance(arr, pa.ChunkedArray):
-            arr = arr.combine_chunks()
-        if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
-            n = len(arr)
-            offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64 if pa.types.is_large_string(arr.type) else np.int32)
-            offsets = offsets[arr.offset : arr.offset + n + 1]
-            width = int(offsets[1] - offsets[0])
-            if 0 < width <= 16 and int(offsets[-1] - offsets[0]) == width * n and (np.diff(offsets) == width).all():
-                data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]].reshape(n, width)
-                words = (width + 7) // 8
-                padded = np.zeros((n, 8 * words), dtype=np.uint8)
-                padded[:, :width] = data
-                keys = padded.view(">u8").astype(np.uint64)
-                del padded
-                codes, uniques = pd.factorize(keys[:, 0], sort=True)
-                if words == 2:
-                    low_codes, low = pd.factorize(keys[:, 1], sort=True)
-                    codes, uniques = pd.factorize(codes * len(low) + low_codes, sort=True)
-                first_row = np.empty(len(uniques), dtype=np.int64)
-                first_row[codes[::-1]] = np.arange(n - 1, -1, -1)
-                return codes, pd.Index(ids.array.take(first_row))
+    keys = fixed_width_words(ids)
+    if keys is not None:
+        n = len(keys)
+        codes, uniques = pd.factorize(keys[:, 0], sort=True)
+        if keys.shape[1] == 2:
+            low_codes, low = pd.factorize(keys[:, 1], sort=True)
+            codes, uniques = pd.factorize(codes * len(low) + low_codes, sort=True)
+        first_row = np.empty(len(uniques), dtype=np.int64)
+        first_row[codes[::-1]] = np.arange(n - 1, -1, -1)
+        return codes, pd.Index(ids.array.take(first_row))
     codes, uniques = pd.factorize(ids, sort=True)
     return codes, uniques
 
@@ -206,6 +186,31 @@ def rfm_summary(
 
     The index is the customer id (sorted); all columns are floats. The input is not changed.
 
+    Parameters
+    ----------
+    transactions : DataFrame
+        One row per order (or order line).
+    customer_id_col : str
+        The column naming the customer.
+    datetime_col : str
+        The column with the order time (datetimes, or text such as ``"2025-01-31"``).
+    monetary_value_col : str, optional
+        The column with the amount; adds the ``monetary_value`` column.
+    observation_period_end : date-like, optional
+        The end of observation (default: the last order).
+    freq : str
+        The period purchases are grouped into: ``"D"``, ``"W"`` or ``"h"``.
+    freq_multiplier : float
+        Ages in periods are divided by this.
+
+    Returns
+    -------
+    DataFrame
+        One row per customer (index named ``customer_id_col``) with ``frequency``, ``recency``, ``T``
+        and, with ``monetary_value_col``, ``monetary_value``.
+
+    Examples
+    --------
     >>> orders = pd.DataFrame({
     ...     "contact_id": ["a", "a", "a", "b", "c", "c"],
     ...     "order_date": pd.to_datetime(["2025-01-01", "2025-01-01", "2025-01-11",
@@ -225,7 +230,7 @@ def rfm_summary(
 
     ids = transactions[customer_id_col]
     if ids.hasnans:
-        raise _data_error(
+        raise DataError(
             "missing customer ids",
             column=customer_id_col,
             rows=_lines(ids.isna()),
@@ -235,14 +240,14 @@ def rfm_summary(
     if monetary_value_col:
         money = transactions[monetary_value_col]
         if not pd.api.types.is_numeric_dtype(money.dtype) or pd.api.types.is_bool_dtype(money.dtype):
-            raise _data_error(
+            raise DataError(
                 f"amounts must be numbers, found {money.dtype}",
                 column=monetary_value_col,
                 fix="convert the column with pd.to_numeric (remove currency signs and thousands separators first)",
             )
         money = money.to_numpy(dtype="float64", na_value=np.nan)
         if np.isnan(money).any():
-            raise _data_error(
+            raise DataError(
                 "missing amounts",
                 column=monetary_value_col,
                 rows=_lines(np.isnan(money)),
@@ -323,7 +328,7 @@ def _quantile_scores(values: pd.Series, higher_is_better: bool, bins: int) -> pd
 
 
 def rfm_scores(
-    summary_or_orders: pd.DataFrame,
+    data: pd.DataFrame,
     customer_id_col: str = "contact_id",
     datetime_col: str = "order_date",
     monetary_value_col: str | None = "amount",
@@ -346,6 +351,30 @@ def rfm_scores(
     the same score (that of their lowest rank), so a large tied group, such as all one-time buyers,
     sits together in the lowest score instead of being split at random; some scores may then be empty.
 
+    Parameters
+    ----------
+    data : DataFrame
+        The frame :func:`rfm_summary` returned (recognised by its ``frequency``, ``recency`` and
+        ``T`` columns), or the orders (one row per order or order line).
+    customer_id_col, datetime_col : str
+        With orders: the columns naming the customer and the order time.
+    monetary_value_col : str, optional
+        With orders: the column whose total per customer M ranks (None: no M score).
+    observation_period_end : date-like, optional
+        With orders: the end of observation (default: the last order); later orders are ignored.
+    freq : str
+        With orders: the period purchases are grouped into (``"D"``, ``"W"`` or ``"h"``).
+    bins : int
+        The number of scores (at least 2).
+
+    Returns
+    -------
+    DataFrame
+        One row per customer with ``days_since``, ``frequency``, ``monetary``, ``R``, ``F``, ``M``
+        (nullable integers), ``RF`` and ``RFM``.
+
+    Examples
+    --------
     >>> summary = pd.DataFrame({"frequency": [0., 1, 2, 4, 9], "recency": [0., 5, 20, 30, 58],
     ...                         "T": [60., 60, 60, 45, 60], "monetary_value": [0., 10, 30, 20, 50]},
     ...                        index=pd.Index(list("abcde"), name="contact_id"))
@@ -360,12 +389,12 @@ def rfm_scores(
     """
     if bins < 2:
         raise ValueError(f"bins={bins} must be at least 2.")
-    if isinstance(summary_or_orders, pd.DataFrame) and set(_SUMMARY_COLUMNS) <= set(summary_or_orders.columns):
-        summary = summary_or_orders
+    if isinstance(data, pd.DataFrame) and set(_SUMMARY_COLUMNS) <= set(data.columns):
+        summary = data
         monetary = summary["monetary_value"] if "monetary_value" in summary.columns else None
     else:
         summary = rfm_summary(
-            summary_or_orders,
+            data,
             customer_id_col=customer_id_col,
             datetime_col=datetime_col,
             observation_period_end=observation_period_end,
@@ -373,8 +402,8 @@ def rfm_scores(
         )
         monetary = None
         if monetary_value_col:
-            _require_columns(summary_or_orders, [monetary_value_col])
-            orders = summary_or_orders
+            _require_columns(data, [monetary_value_col])
+            orders = data
             if observation_period_end is not None:
                 when = pd.to_datetime(orders[datetime_col])
                 orders = orders[when < pd.Timestamp(observation_period_end).normalize() + pd.Timedelta(days=1)]
@@ -411,6 +440,18 @@ def rfm_segments(scores: pd.DataFrame) -> pd.DataFrame:
     The ``segment`` column is categorical, ordered as :data:`SEGMENTS`; :data:`SEGMENT_TACTICS` says
     what to do about each.
 
+    Parameters
+    ----------
+    scores : DataFrame
+        One row per customer with integer ``R`` and ``F`` scores from 1 to 5.
+
+    Returns
+    -------
+    DataFrame
+        A copy of ``scores`` with the ``segment`` column added.
+
+    Examples
+    --------
     >>> scores = pd.DataFrame({"R": [5, 5, 1, 2, 3], "F": [5, 1, 5, 1, 3]}, index=list("abcde"))
     >>> rfm_segments(scores)["segment"].tolist()
     ['Champions', 'New', "Can't Lose", 'Hibernating', 'Need Attention']
@@ -420,7 +461,7 @@ def rfm_segments(scores: pd.DataFrame) -> pd.DataFrame:
     f = pd.to_numeric(scores["F"], errors="coerce")
     bad = ~(r.isin(range(1, 6)) & f.isin(range(1, 6)))
     if bad.any():
-        raise _data_error(
+        raise DataError(
             "R and F must be scores from 1 to 5",
             column="R" if (~r.isin(range(1, 6))).any() else "F",
             rows=_lines(bad),

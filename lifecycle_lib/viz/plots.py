@@ -79,6 +79,18 @@ STAGE_COLORS = {
 def style(**overrides):
     """Apply the course look (and any ``overrides`` of rc settings) inside a ``with`` block only.
 
+    Parameters
+    ----------
+    **overrides
+        matplotlib rc settings to use instead of (or on top of) :data:`STYLE`.
+
+    Yields
+    ------
+    None
+        The look holds inside the block; matplotlib's settings are restored after it.
+
+    Examples
+    --------
     >>> import matplotlib
     >>> before = matplotlib.rcParams["axes.titleweight"]
     >>> with style():
@@ -147,9 +159,36 @@ def bar(data, title=None, xlabel=None, ylabel=None, *, value=None, label=None, h
         highlight=None, colors=None, percent=False, annotate=True, figsize=None):
     """Bar chart of a Series (index = bars) or of column ``value`` of a frame (bars labelled by ``label``).
 
-    ``highlight`` names bars to draw in the accent colour (the others grey); ``percent`` formats
-    the value labels as percentages.
+    Parameters
+    ----------
+    data : Series or DataFrame
+        The values to draw: a Series (index = bars), or a frame (see ``value`` and ``label``).
+    title, xlabel, ylabel : str, optional
+        The title and axis labels.
+    value : str, optional
+        With a frame: the column to draw (default: its first numeric column).
+    label : str, optional
+        With a frame: the column that labels the bars (default: its index).
+    horizontal : bool
+        Draw horizontal bars, the first at the top.
+    highlight : str or list of str, optional
+        Bars to draw in the accent colour; the others are grey.
+    colors : str or list of str, optional
+        The bars' colours (instead of the palette, or of ``highlight``).
+    percent : bool
+        Write the values (and the value axis) as percentages of 1.
+    annotate : bool
+        Write each bar's value next to it.
+    figsize : tuple of float, optional
+        Width and height in inches.
 
+    Returns
+    -------
+    Figure
+        A matplotlib Figure (shown as a PNG when it is a cell's last expression).
+
+    Examples
+    --------
     >>> fig = bar(pd.Series({"a": 3, "b": 5}), highlight=["b"], horizontal=True)
     >>> [round(p.get_width()) for p in fig.axes[0].patches]
     [3, 5]
@@ -196,6 +235,28 @@ def stage_bar(counts, title="Contacts by relationship stage", *, value="count", 
     (such as the output of ``segments.stage_counts``). Stages missing from ``counts`` are left out;
     stages the colours do not know are drawn grey.
 
+    Parameters
+    ----------
+    counts : Series or DataFrame
+        Contacts (or shares) per stage: a Series indexed by stage, or a frame indexed by stage.
+    title : str
+        The title.
+    value : str
+        With a frame: the column to draw.
+    order : list of str, optional
+        The stages in the order to draw them (default: the lifecycle order of :data:`STAGE_COLORS`).
+    percent : bool
+        The values are shares: write them as percentages.
+    figsize : tuple of float, optional
+        Width and height in inches.
+
+    Returns
+    -------
+    Figure
+        A matplotlib Figure (shown as a PNG when it is a cell's last expression).
+
+    Examples
+    --------
     >>> fig = stage_bar(pd.Series({"lapsed": 4, "new": 7, "at_risk": 2, "active": 12}))
     >>> [t.get_text() for t in fig.axes[0].get_xticklabels()]
     ['new', 'active', 'at risk', 'lapsed']
@@ -218,6 +279,26 @@ def funnel_chart(steps, title="Funnel", *, value=None, label=None, figsize=None)
     ``steps`` is a Series (index = step names, in order) or a frame with a ``label`` column and a
     ``value`` column (default: its first numeric column).
 
+    Parameters
+    ----------
+    steps : Series or DataFrame
+        Contacts per step, in funnel order.
+    title : str
+        The title.
+    value : str, optional
+        With a frame: the column of counts (default: its first numeric column).
+    label : str, optional
+        With a frame: the column naming the steps (default: its index).
+    figsize : tuple of float, optional
+        Width and height in inches.
+
+    Returns
+    -------
+    Figure
+        A matplotlib Figure (shown as a PNG when it is a cell's last expression).
+
+    Examples
+    --------
     >>> fig = funnel_chart(pd.Series({"visit": 1000, "cart": 200, "purchase": 50}))
     >>> len(fig.axes[0].patches), fig.axes[0].texts[-1].get_text()
     (3, '50 · 5% of visit · 25% of previous')
@@ -230,7 +311,7 @@ def funnel_chart(steps, title="Funnel", *, value=None, label=None, figsize=None)
         names = [str(item) for item in series.index]
         positions = range(len(series))
         ax.barh(positions, widths, left=-widths / 2, color=PALETTE[0], height=0.72)
-        for position, (name, count) in enumerate(zip(names, widths)):
+        for position, count in enumerate(widths):
             text = f"{count:,.0f}"
             if position > 0:
                 previous = widths[position - 1]
@@ -276,6 +357,30 @@ def cohort_heatmap(matrix, title="Retention by cohort", *, fmt="{:.0%}", xlabel=
     """Heatmap of a cohort matrix (rows = cohorts, columns = periods since the start); missing cells
     (periods not yet reached) stay blank.
 
+    Parameters
+    ----------
+    matrix : DataFrame
+        Rows are cohorts, columns periods, as ``cohorts.retention_matrix`` or ``revenue_matrix`` return them.
+    title : str
+        The title.
+    fmt : str or None
+        The format of the number written in each cell (None: no numbers).
+    xlabel, ylabel : str
+        The axis labels.
+    cmap : str
+        The matplotlib colour map.
+    figsize : tuple of float, optional
+        Width and height in inches (default: from the matrix's size).
+    colorbar_label : str
+        The label of the colour bar.
+
+    Returns
+    -------
+    Figure
+        A matplotlib Figure (shown as a PNG when it is a cell's last expression).
+
+    Examples
+    --------
     >>> m = pd.DataFrame([[1.0, 0.4, 0.3], [1.0, 0.5, float("nan")]], index=["2024-01", "2024-02"])
     >>> fig = cohort_heatmap(m)
     >>> len(fig.axes[0].texts)  # one label per known cell
@@ -291,6 +396,32 @@ def rfm_grid(scores, title="Customers by recency and frequency score", *, x="R",
     ``scores`` has one row per customer with the score columns ``x`` and ``y`` (by default ``R``
     and ``F``, as ``rfm.rfm_scores`` returns them).
 
+    Parameters
+    ----------
+    scores : DataFrame
+        One row per customer with the score columns ``x`` and ``y``.
+    title : str
+        The title.
+    x, y : str
+        The score columns across and up.
+    value : str, optional
+        A column to aggregate per cell instead of counting customers.
+    aggfunc : str
+        How to aggregate ``value`` (``"mean"``, ``"sum"``, ...).
+    fmt : str
+        The format of the number written in each cell.
+    cmap : str
+        The matplotlib colour map.
+    figsize : tuple of float, optional
+        Width and height in inches (default: from the grid's size).
+
+    Returns
+    -------
+    Figure
+        A matplotlib Figure (shown as a PNG when it is a cell's last expression).
+
+    Examples
+    --------
     >>> s = pd.DataFrame({"R": [1, 5, 5, 3], "F": [1, 5, 4, 3]})
     >>> fig = rfm_grid(s)
     >>> sorted(t.get_text() for t in fig.axes[0].texts)
@@ -314,6 +445,24 @@ def clv_curve(values, title="Cumulative value per customer", *, xlabel="year", y
     """Lines of value over time: a Series (one line) or a frame (one line per column), indexed by
     period (e.g. year 1..5). The last value of each line is written at its end.
 
+    Parameters
+    ----------
+    values : Series or DataFrame
+        The value so far per period: one line, or one per column.
+    title : str
+        The title.
+    xlabel, ylabel : str
+        The axis labels.
+    figsize : tuple of float, optional
+        Width and height in inches.
+
+    Returns
+    -------
+    Figure
+        A matplotlib Figure (shown as a PNG when it is a cell's last expression).
+
+    Examples
+    --------
     >>> fig = clv_curve(pd.DataFrame({"loyal": [200, 380, 540], "discount hunter": [80, 120, 140]},
     ...                              index=[1, 2, 3]))
     >>> len(fig.axes[0].lines)
@@ -337,8 +486,28 @@ def clv_curve(values, title="Cumulative value per customer", *, xlabel="year", y
 def timeline(events, time="timestamp", label="event", title="Timeline", *, color_by=None, figsize=None):
     """One row per kind of event (``label``) and a mark at each time: a contact's journey at a glance.
 
-    ``color_by`` names a column whose values get one colour each (e.g. the channel).
+    Parameters
+    ----------
+    events : DataFrame
+        One row per event, such as one contact's rows of the events table.
+    time : str
+        The column with the event times.
+    label : str
+        The column naming the kind of event (one row of the chart each, in order of first appearance).
+    title : str
+        The title.
+    color_by : str, optional
+        A column whose values get one colour each (e.g. the channel), with a legend.
+    figsize : tuple of float, optional
+        Width and height in inches (default: from the number of rows).
 
+    Returns
+    -------
+    Figure
+        A matplotlib Figure (shown as a PNG when it is a cell's last expression).
+
+    Examples
+    --------
     >>> ev = pd.DataFrame({"timestamp": pd.to_datetime(["2024-01-01", "2024-01-03", "2024-01-04"]),
     ...                    "event": ["ad_impression", "visit", "purchase"]})
     >>> fig = timeline(ev)

@@ -71,6 +71,24 @@ def _control(name: str, spec):
 def explorer_view(compute, controls, draw, **values):
     """The figure an explorer shows for its default control values (or the ``values`` given).
 
+    Parameters
+    ----------
+    compute : callable
+        Called with one keyword argument per control; returns what ``draw`` takes.
+    controls : dict
+        Control name -> ``(default, min, max, step)`` or a ready ipywidgets control (its value is the default).
+    draw : callable
+        Turns the result of ``compute`` into a Figure.
+    **values
+        Values to use instead of the controls' defaults.
+
+    Returns
+    -------
+    Figure
+        ``draw(compute(**values))``.
+
+    Examples
+    --------
     >>> import pandas as pd
     >>> from lifecycle_lib import plots
     >>> fig = explorer_view(lambda n: pd.Series({"a": n, "b": 2 * n}), {"n": (3, 1, 10, 1)}, plots.bar)
@@ -85,6 +103,25 @@ def explorer(compute, controls, draw, title=None):
     redrawn whenever a control moves. Errors raised by ``compute`` are shown in place of the figure.
     The current figure is also kept as the widget's ``figure`` attribute.
 
+    Parameters
+    ----------
+    compute : callable
+        Called with one keyword argument per control; returns what ``draw`` takes.
+    controls : dict
+        Control name -> ``(default, min, max, step)`` (an integer or float slider) or a ready
+        ipywidgets control.
+    draw : callable
+        Turns the result of ``compute`` into a Figure.
+    title : str, optional
+        A bold heading above the controls.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The controls above the figure; the current figure is its ``figure`` attribute.
+
+    Examples
+    --------
     >>> import pandas as pd
     >>> from lifecycle_lib import plots
     >>> box = explorer(lambda n: pd.Series({"a": n}), {"n": (3, 1, 10, 1)}, plots.bar)
@@ -147,6 +184,24 @@ def segment_view(tables, compute=None, controls=None, **values):
     ``compute(**thresholds)`` returns counts per stage (a Series, or a frame with a ``count``
     column); by default it is ``segments.stage_counts(tables, **thresholds)``.
 
+    Parameters
+    ----------
+    tables : dict of DataFrames
+        The tables by name, for ``segments.stage_counts`` (unused with ``compute``).
+    compute : callable, optional
+        Returns the counts per stage for the thresholds given as keywords.
+    controls : dict, optional
+        The thresholds' sliders (default :data:`SEGMENT_CONTROLS`).
+    **values
+        Threshold values to use instead of the defaults.
+
+    Returns
+    -------
+    Figure
+        The figure the explorer shows first.
+
+    Examples
+    --------
     >>> import pandas as pd
     >>> fake = lambda new_days, **_: pd.Series({"new": new_days // 10, "active": 5})
     >>> fig = segment_view(None, compute=fake)
@@ -162,6 +217,22 @@ def segment_explorer(tables, compute=None, controls=None):
     """Sliders for the relationship-stage thresholds (how recent is "new", how late is "at risk" and
     "lapsed") and the stage bars they give.
 
+    Parameters
+    ----------
+    tables : dict of DataFrames
+        The tables by name, for ``segments.stage_counts`` (unused with ``compute``).
+    compute : callable, optional
+        Returns the counts per stage for the thresholds given as keywords.
+    controls : dict, optional
+        The thresholds' sliders (default :data:`SEGMENT_CONTROLS`).
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The controls above the figure; the current figure is its ``figure`` attribute.
+
+    Examples
+    --------
     >>> import pandas as pd
     >>> box = segment_explorer(None, compute=lambda new_days, **_: pd.Series({"new": new_days}))
     >>> [w.description for w in box.children[0].children[1:]]
@@ -206,6 +277,26 @@ def funnel_view(events, orders=None, compute=None, by="business", group="all"):
     ``compute(events, orders)`` returns contacts per step (a Series indexed by step); by default
     ``funnel.funnel(events, orders)``.
 
+    Parameters
+    ----------
+    events : DataFrame
+        The events table.
+    orders : DataFrame, optional
+        The orders table (for the ``purchase`` step).
+    compute : callable, optional
+        ``compute(events, orders)`` returns contacts per step.
+    by : str, optional
+        The column of the events (and orders) that names the groups.
+    group : str
+        The group to draw, or ``"all"``.
+
+    Returns
+    -------
+    Figure
+        The figure the explorer shows first.
+
+    Examples
+    --------
     >>> import pandas as pd
     >>> ev = pd.DataFrame({"business": ["shop", "shop", "service"], "contact_id": ["a", "b", "c"]})
     >>> count = lambda e, o: pd.Series({"visit": len(e), "purchase": len(e) // 2})
@@ -221,6 +312,24 @@ def funnel_view(events, orders=None, compute=None, by="business", group="all"):
 def funnel_explorer(events, orders=None, compute=None, by="business"):
     """A drop-down to choose the group (column ``by`` of the events, e.g. the business) and its funnel.
 
+    Parameters
+    ----------
+    events : DataFrame
+        The events table.
+    orders : DataFrame, optional
+        The orders table (for the ``purchase`` step).
+    compute : callable, optional
+        ``compute(events, orders)`` returns contacts per step; by default ``funnel.funnel``.
+    by : str, optional
+        The column of the events (and orders) that names the groups.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The controls above the figure; the current figure is its ``figure`` attribute.
+
+    Examples
+    --------
     >>> import pandas as pd
     >>> ev = pd.DataFrame({"business": ["shop", "service"], "contact_id": ["a", "c"]})
     >>> box = funnel_explorer(ev, compute=lambda e, o: pd.Series({"visit": len(e), "purchase": 0}))
@@ -240,21 +349,39 @@ def funnel_explorer(events, orders=None, compute=None, by="business"):
 # --- RFM ------------------------------------------------------------------------------------------
 
 
-def _rfm_scores(orders_or_summary):
+def _rfm_scores(data):
     def compute(bins):
         from lifecycle_lib.analytics import rfm
 
-        return rfm.rfm_scores(orders_or_summary, bins=bins)
+        return rfm.rfm_scores(data, bins=bins)
 
     return compute
 
 
-def rfm_view(orders_or_summary, compute=None, controls=None, **values):
+def rfm_view(data, compute=None, controls=None, **values):
     """Static view of :func:`rfm_explorer`: customers per R and F score at the default number of bins.
 
     ``compute(bins)`` returns one row per customer with ``R`` and ``F`` score columns; by default
-    ``rfm.rfm_scores(orders_or_summary, bins=bins)``.
+    ``rfm.rfm_scores(data, bins=bins)``.
 
+    Parameters
+    ----------
+    data : DataFrame
+        The orders, or the frame ``rfm.rfm_summary`` returned (unused with ``compute``).
+    compute : callable, optional
+        ``compute(bins)`` returns the scores.
+    controls : dict, optional
+        The slider of the number of bins (default :data:`RFM_CONTROLS`).
+    **values
+        Values to use instead of the defaults (``bins``).
+
+    Returns
+    -------
+    Figure
+        The figure the explorer shows first.
+
+    Examples
+    --------
     >>> import pandas as pd
     >>> scores = lambda bins: pd.DataFrame({"R": [1, bins, bins], "F": [1, 1, bins]})
     >>> sorted(t.get_text() for t in rfm_view(None, compute=scores).axes[0].texts)
@@ -262,13 +389,29 @@ def rfm_view(orders_or_summary, compute=None, controls=None, **values):
     """
     from lifecycle_lib.viz import plots
 
-    return explorer_view(compute or _rfm_scores(orders_or_summary), controls or RFM_CONTROLS, plots.rfm_grid,
+    return explorer_view(compute or _rfm_scores(data), controls or RFM_CONTROLS, plots.rfm_grid,
                          **values)
 
 
-def rfm_explorer(orders_or_summary, compute=None, controls=None):
+def rfm_explorer(data, compute=None, controls=None):
     """A slider for the number of score bins and the R x F grid it gives.
 
+    Parameters
+    ----------
+    data : DataFrame
+        The orders, or the frame ``rfm.rfm_summary`` returned (unused with ``compute``).
+    compute : callable, optional
+        ``compute(bins)`` returns the scores; by default ``rfm.rfm_scores(data, bins=bins)``.
+    controls : dict, optional
+        The slider of the number of bins (default :data:`RFM_CONTROLS`).
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The controls above the figure; the current figure is its ``figure`` attribute.
+
+    Examples
+    --------
     >>> import pandas as pd
     >>> box = rfm_explorer(None, compute=lambda bins: pd.DataFrame({"R": [1, bins], "F": [1, 1]}))
     >>> box.children[0].children[1].max
@@ -276,7 +419,7 @@ def rfm_explorer(orders_or_summary, compute=None, controls=None):
     """
     from lifecycle_lib.viz import plots
 
-    return explorer(compute or _rfm_scores(orders_or_summary), controls or RFM_CONTROLS, plots.rfm_grid,
+    return explorer(compute or _rfm_scores(data), controls or RFM_CONTROLS, plots.rfm_grid,
                     title="RFM grid")
 
 
@@ -307,6 +450,22 @@ def clv_view(compute=None, controls=None, **values):
     ``compute(annual_spend, retention, discount, years)`` returns the cumulative value indexed by
     year; by default it sums ``clv.simple_five_year_value`` year by year.
 
+    Parameters
+    ----------
+    compute : callable, optional
+        Returns the cumulative value per year for the values given as keywords.
+    controls : dict, optional
+        The sliders (default :data:`CLV_CONTROLS`).
+    **values
+        Values to use instead of the defaults.
+
+    Returns
+    -------
+    Figure
+        The figure the explorer shows first.
+
+    Examples
+    --------
     >>> flat = lambda annual_spend, retention, discount, years: pd.Series(
     ...     [annual_spend * k for k in range(1, years + 1)], index=range(1, years + 1))
     >>> import pandas as pd
@@ -320,6 +479,20 @@ def clv_view(compute=None, controls=None, **values):
 def clv_calculator(compute=None, controls=None):
     """Sliders for annual spend, retention, discount rate and horizon, and the value curve they give.
 
+    Parameters
+    ----------
+    compute : callable, optional
+        Returns the cumulative value per year for the values given as keywords.
+    controls : dict, optional
+        The sliders (default :data:`CLV_CONTROLS`).
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The controls above the figure; the current figure is its ``figure`` attribute.
+
+    Examples
+    --------
     >>> box = clv_calculator(compute=lambda **v: __import__("pandas").Series([1.0, 2.0], index=[1, 2]))
     >>> [w.description for w in box.children[0].children[1:]]
     ['annual spend', 'retention', 'discount', 'years']
