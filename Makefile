@@ -56,6 +56,8 @@ system-deps:  ## Debian's chromium (browser tests) and bubblewrap (grader sandbo
 	@bash tests/install_system_deps.sh
 
 test: setup system-deps  ## set up, then run every test
+	$(BIN)/ruff check --quiet
+	$(BIN)/lint-imports --no-logo --no-cache
 	$(BIN)/python -m pytest lifecycle_lib tests notebooks solutions --nbval-lax -p no:cacheprovider
 
 clean:

@@ -205,7 +205,6 @@ def main(argv: list[str] | None = None) -> int:
     2
     """
     args = build_parser().parse_args(argv)
-    from lifecycle_lib.errors import DataError
 
     try:
         status = args.func(args)

@@ -28,11 +28,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, find_chromium
 
 from lifecycle_lib.tools.site import render
 from lifecycle_lib.viz import widgets
-
-from conftest import ROOT, find_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -134,7 +133,7 @@ def jupyter_lab(root: Path):
     ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")
-    log = open(root / "lab.log", "w")
+    log = open(root / "lab.log", "w")  # noqa: SIM115 (open while the server runs; closed after it stops)
     server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     auth = {"Authorization": f"token {token}"}
@@ -163,7 +162,7 @@ NOTEBOOK_STATE = """() => ({
         .map(prompt => prompt.textContent.trim()),
     tracebacks: [...document.querySelectorAll('.jp-Notebook %s')]
         .map(output => output.textContent).filter(text => text.includes('Traceback')),
-})""" % TRACEBACK_OUTPUTS
+})""" % TRACEBACK_OUTPUTS  # noqa: UP031 (the JavaScript is full of braces)
 EXECUTED = re.compile(r"^\[\d+\]:$")
 
 

@@ -7,14 +7,13 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, new_notebook
 
 from lifecycle_lib._util import notebooks
 from lifecycle_lib._util.paths import REPO_ROOT
 from lifecycle_lib.tools import course
 from lifecycle_lib.tools.course import LESSON_NAME, CourseDir, lesson_files
 from lifecycle_lib.tools.site import hygiene, navigation, render
-
-from conftest import ROOT, new_notebook
 
 
 def test_the_default_course_is_the_repository_of_the_package():

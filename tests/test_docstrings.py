@@ -104,3 +104,84 @@ def test_the_check_catches_a_missing_example():
     assert not _has_example(undocumented)
     assert _has_example(Expected)
     assert not _has_example(Borrowing)
+
+
+# --- numpydoc sections ------------------------------------------------------------------------------
+# numpydoc's own validator, limited to the checks that matter to a reader of the API: every parameter
+# documented (PR01), no documented parameter that does not exist (PR02), and a Returns section on a
+# function that returns something (RT01).
+NUMPYDOC_CHECKS = ("PR01", "PR02", "RT01")
+
+
+def numpydoc_problems(obj) -> list[str]:
+    """numpydoc's findings for ``obj`` among NUMPYDOC_CHECKS (a class: its constructor's parameters)."""
+    from numpydoc.docscrape import get_doc_object
+    from numpydoc.validate import validate
+
+    doc = get_doc_object(obj)
+    if not inspect.isclass(obj):
+        return [f"{code}: {text}" for code, text in validate(doc)["errors"] if code in NUMPYDOC_CHECKS]
+    # A result class may document its fields as Attributes instead of constructor Parameters.
+    documented = {name for entry in doc["Parameters"] + doc["Attributes"] for name in entry.name.split(", ")}
+    try:
+        signature = inspect.signature(obj)
+    except ValueError:  # a subclass of a builtin (dict) has no signature of its own to document
+        return []
+    wanted = [name for name, p in signature.parameters.items() if not name.startswith("_")
+              and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    missing = [name for name in wanted if name not in documented]
+    return [f"PR01: Parameters {missing} not documented"] if missing else []
+
+
+@pytest.mark.parametrize(
+    "module_name, name, obj", PUBLIC, ids=[f"{m.removeprefix('lifecycle_lib.')}.{n}" for m, n, _ in PUBLIC]
+)
+def test_every_public_function_documents_its_parameters_and_result(module_name, name, obj):
+    pytest.importorskip("numpydoc")
+    problems = numpydoc_problems(obj)
+    assert not problems, (
+        f"{module_name}.{name}: " + "; ".join(problems)
+        + ". Give it numpydoc 'Parameters' and 'Returns' sections (see lifecycle_lib.analytics.rfm.rfm_summary)"
+    )
+
+
+def test_the_numpydoc_check_catches_an_undocumented_parameter():
+    pytest.importorskip("numpydoc")
+    from lifecycle_lib.errors import UsageError
+
+    assert numpydoc_problems(UsageError) == []
+
+    class Point:
+        """A point.
+
+        Attributes
+        ----------
+        x : float
+            Across.
+        """
+
+        def __init__(self, x, y):
+            self.x, self.y = x, y
+
+    assert numpydoc_problems(Point) == ["PR01: Parameters ['y'] not documented"]
+
+    def half(x, *, places=2):
+        """Half of x, rounded.
+
+        Parameters
+        ----------
+        x : float
+            The number.
+
+        Returns
+        -------
+        float
+        """
+        return round(x / 2, places)
+
+    def shout(text):
+        """The text in capitals."""
+        return text.upper()
+
+    assert [p[:4] for p in numpydoc_problems(half)] == ["PR01"]  # places is not documented
+    assert sorted(p[:4] for p in numpydoc_problems(shout)) == ["PR01", "RT01"]

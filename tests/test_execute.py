@@ -7,11 +7,10 @@ import time
 import warnings
 
 import pytest
+from conftest import new_notebook
 
 from lifecycle_lib.errors import UsageError
 from lifecycle_lib.tools.execute import NotebookError, NotebookTimeout, Run, execute_notebook, execute_notebooks
-
-from conftest import new_notebook
 
 pytestmark = pytest.mark.slow
 

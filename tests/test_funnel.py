@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lifecycle_lib.data import datasets
 from lifecycle_lib.analytics import funnel
+from lifecycle_lib.data import datasets
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, lesson_cells, new_notebook
 
 from lifecycle_lib._util.notebooks import notebook_text, read_notebook
 from lifecycle_lib.tools.course import LESSON_NAME
@@ -29,8 +30,6 @@ from lifecycle_lib.tools.site.navigation import (
     notebook_title,
     with_navigation,
 )
-
-from conftest import ROOT, lesson_cells, new_notebook
 
 FOLDERS = ("notebooks", "solutions", "exercises")
 LESSON_HEADINGS = ("Learning goals", "Summary", "Questionnaire")

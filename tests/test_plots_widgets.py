@@ -44,8 +44,7 @@ def test_the_clv_calculator_redraws_with_the_real_value_rule():
 
 
 def test_an_error_in_the_analysis_is_kept_off_the_figure():
-    from lifecycle_lib.viz import plots
-    from lifecycle_lib.viz import widgets
+    from lifecycle_lib.viz import plots, widgets
 
     def compute(n):
         if n > 3:
@@ -59,8 +58,7 @@ def test_an_error_in_the_analysis_is_kept_off_the_figure():
 
 
 def test_the_static_view_matches_the_explorer_default():
-    from lifecycle_lib.viz import plots
-    from lifecycle_lib.viz import widgets
+    from lifecycle_lib.viz import plots, widgets
 
     compute = lambda days: pd.Series({"new": days, "active": 100 - days})  # noqa: E731
     view = widgets.explorer_view(compute, {"days": (30, 10, 90, 10)}, plots.stage_bar)

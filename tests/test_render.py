@@ -8,13 +8,12 @@ import subprocess
 import sys
 
 import pytest
-
-from lifecycle_lib.tools.site import render
-from lifecycle_lib.errors import UsageError
-from lifecycle_lib._util.notebooks import write_notebook
-from lifecycle_lib.tools.site.navigation import add_navigation
-
 from conftest import lesson_cells, new_notebook
+
+from lifecycle_lib._util.notebooks import write_notebook
+from lifecycle_lib.errors import UsageError
+from lifecycle_lib.tools.site import render
+from lifecycle_lib.tools.site.navigation import add_navigation
 
 pytestmark = pytest.mark.slow
 

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lifecycle_lib.data import datasets
 from lifecycle_lib.analytics import rfm
+from lifecycle_lib.data import datasets
 from lifecycle_lib.errors import DataError
 
 with warnings.catch_warnings():

@@ -39,6 +39,19 @@ _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
 def is_navigation_cell(cell: dict) -> str | None:
     """Return ``"top"``/``"bottom"`` for a navigation cell written by this module, else None.
 
+    Parameters
+    ----------
+    cell : dict
+        A notebook cell's JSON.
+
+    Returns
+    -------
+    str or None
+        ``"top"`` or ``"bottom"``, where the cell sits; ``"marked"`` for an older navigation
+        cell recognised only by :data:`MARKER`; None for any other cell.
+
+    Examples
+    --------
     >>> is_navigation_cell({"cell_type": "markdown", "metadata": {"lifecycle": {"navigation": "top"}}, "source": ""})
     'top'
     >>> is_navigation_cell({"cell_type": "markdown", "metadata": {}, "source": "# Title"}) is None
@@ -55,8 +68,19 @@ def is_navigation_cell(cell: dict) -> str | None:
 def notebook_title(nb_or_path) -> str:
     """The text of the first markdown heading of a notebook (a dict or a path), ignoring navigation.
 
-    Falls back to the file name (``"03 reach and awareness"``) when there is no heading.
+    Parameters
+    ----------
+    nb_or_path : dict, str or Path
+        The notebook's JSON, or its ``.ipynb`` file.
 
+    Returns
+    -------
+    str
+        The heading's text; when there is no heading, the file name with underscores as spaces
+        (``"03 reach and awareness"``), or ``"Untitled"`` for a dict.
+
+    Examples
+    --------
     >>> notebook_title({"cells": [{"cell_type": "markdown", "metadata": {}, "source": "intro\\n## 03 · Reach"}]})
     '03 · Reach'
     >>> notebook_title({"cells": []})
@@ -92,9 +116,24 @@ def _link(text: str, target: str) -> str:
 def navigation_cells(name: str, titles: dict[str, str], kind: str = "lesson") -> list[dict]:
     """The navigation cells for notebook ``name`` given the titles of every lesson by file name.
 
-    ``kind="lesson"`` gives a top and a bottom cell linking the neighbours and the contents;
-    ``"solution"``/``"exercise"`` give one top cell linking back to the lesson.
+    Parameters
+    ----------
+    name : str
+        The notebook's file name, e.g. ``"02_b.ipynb"`` (a solution or exercise has its lesson's name).
+    titles : dict of str to str
+        Every lesson's title by file name; the previous and next lessons are the neighbours of
+        ``name`` in sorted order.
+    kind : {"lesson", "solution", "exercise"}, default "lesson"
+        ``"lesson"`` gives a top and a bottom cell linking the neighbours, the contents and the
+        glossary; ``"solution"`` or ``"exercise"`` give one top cell linking back to the lesson.
 
+    Returns
+    -------
+    list of dict
+        The markdown cells' JSON, top first (then bottom, for a lesson).
+
+    Examples
+    --------
     >>> titles = {"01_a.ipynb": "01 A", "02_b.ipynb": "02 B", "03_c.ipynb": "03 C"}
     >>> print(navigation_cells("02_b.ipynb", titles)[0]["source"].splitlines()[1])
     [&lt; 01 A](01_a.ipynb) | [Contents](../README.md) | [03 C &gt;](03_c.ipynb)
@@ -128,6 +167,21 @@ def navigation_cells(name: str, titles: dict[str, str], kind: str = "lesson") ->
 def with_navigation(nb: dict, cells: list[dict]) -> dict:
     """Return a copy of ``nb`` whose old navigation cells are replaced by ``cells`` (top first, bottom last).
 
+    Parameters
+    ----------
+    nb : dict
+        The notebook's JSON; it is not changed.
+    cells : list of dict
+        The new navigation cells, as :func:`navigation_cells` returns them.
+
+    Returns
+    -------
+    dict
+        The copy, with the ``"top"`` cells before the other cells and the ``"bottom"`` ones after;
+        running it again on its result changes nothing.
+
+    Examples
+    --------
     >>> nb = {"cells": [{"cell_type": "markdown", "metadata": {}, "source": "# T"}], "metadata": {}}
     >>> cells = navigation_cells("01_a.ipynb", {"01_a.ipynb": "T", "02_b.ipynb": "U"})
     >>> once = with_navigation(nb, cells)
@@ -205,6 +259,19 @@ def add_navigation(folder=None, lessons=None, check: bool = False) -> list[Path]
 def main(argv=None) -> int:
     """Command line: add or refresh the navigation cells (default folders: notebooks, solutions).
 
+    Parameters
+    ----------
+    argv : list of str, optional
+        The command-line arguments: folders of notebooks, and ``--check`` to only report (default:
+        None, which reads ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        The exit status: 1 when ``--check`` found a missing or stale navigation cell, else 0.
+
+    Examples
+    --------
     >>> import tempfile
     >>> main(["--check", tempfile.mkdtemp()])
     navigation is current
