@@ -27,8 +27,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from lifecycle_lib.data import datasets
 from lifecycle_lib.analytics import rfm
+from lifecycle_lib.data import datasets
 
 RFM_SQL = """
 WITH periods AS (

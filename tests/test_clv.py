@@ -8,9 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lifecycle_lib.analytics import clv
+from lifecycle_lib.analytics import clv, rfm
 from lifecycle_lib.data import datasets
-from lifecycle_lib.analytics import rfm
 from lifecycle_lib.errors import DataError
 
 

@@ -40,6 +40,25 @@ def report_parameters(
 
     Paths are made absolute (the notebook runs in its own folder); dates are passed as text.
 
+    Parameters
+    ----------
+    orders_file : str or Path, optional
+        The user's orders export; None means the course's sample shop.
+    observation_period_end : date-like, optional
+        The date of the analysis; None means the day after the last order.
+    customer_id_col, datetime_col, monetary_value_col, order_col, product_col : str, optional
+        The columns to use when the reader does not recognise them (see
+        :func:`lifecycle_lib.data.readers.read_orders`); None lets the reader find them.
+    sheet : str, optional
+        The Excel sheet to read; None means the first.
+
+    Returns
+    -------
+    dict
+        The parameters by name, as the capstone notebook's parameters cell names them.
+
+    Examples
+    --------
     >>> report_parameters("orders.csv", observation_period_end="2025-01-01")["orders_file"].endswith("orders.csv")
     True
     >>> report_parameters()["orders_file"] is None
@@ -109,8 +128,33 @@ def make_report(
 
     ``orders_file=None`` reports on the course's sample shop. The file is checked first; an
     unusable file raises :class:`~lifecycle_lib.errors.DataError` (the command exits with status 2)
-    and no report is written. Returns the path written.
+    and no report is written.
 
+    Parameters
+    ----------
+    orders_file : str or Path, optional
+        The user's orders export; None means the course's sample shop.
+    out : str or Path
+        The HTML file to write; its folder must exist.
+    observation_period_end : date-like, optional
+        The date of the analysis; None means the day after the last order.
+    customer_id_col, datetime_col, monetary_value_col, order_col, product_col : str, optional
+        The columns to use when the reader does not recognise them (see
+        :func:`lifecycle_lib.data.readers.read_orders`); None lets the reader find them.
+    sheet : str, optional
+        The Excel sheet to read; None means the first.
+    timeout : float
+        Seconds each cell of the notebook may run.
+    notebook : str or Path, optional
+        The notebook to render; None means the capstone lesson.
+
+    Returns
+    -------
+    Path
+        The report file written.
+
+    Examples
+    --------
     >>> make_report("no/such/orders.csv", out="never-written.html")
     Traceback (most recent call last):
     ...
