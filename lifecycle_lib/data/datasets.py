@@ -6,7 +6,8 @@ Every lesson reaches data through this module, never through a relative path:
   (``business="shop"`` or ``"service"`` keeps one business), ``load_all()`` reads them all;
 - ``simulate(seed, size)`` makes the tables in memory (``size="tiny"`` is the fast per-student variant);
 - ``generate(seed, size, out)`` writes them as Parquet, bit-for-bit the same for the same seed and size;
-- ``load_cdnow()`` reads the real CDNOW sample.
+- ``load_cdnow()`` reads the real CDNOW sample; ``load_cdnow_master()`` and ``load_telco()`` the two real data
+  sets of :mod:`lifecycle_lib.data.real` (the full CDNOW log, IBM's Telco churn table).
 
 The columns of every table are described in ``datasets/README.md``.
 """
@@ -42,6 +43,8 @@ __all__ = [
     "load_true_types",
     "load_all",
     "load_cdnow",
+    "load_cdnow_master",
+    "load_telco",
 ]
 
 #: The moment the sample data ends; the default "as of" date of every analysis.
@@ -548,3 +551,50 @@ def load_cdnow() -> pd.DataFrame:
     )
     raw["date"] = pd.to_datetime(raw["date"], format="%Y%m%d")
     return raw[["customer_id", "date", "cds", "amount"]]
+
+
+def load_cdnow_master() -> pd.DataFrame:
+    """The full CDNOW log: every purchase line of the 23,570 customers that ``load_cdnow()`` samples a tenth of.
+
+    Read from the package data of the installed ``lifetimes`` distribution; provenance and quirks
+    (repeated lines, free lines) in ``datasets/README.md``. The reading, and its errors, are those of
+    :func:`lifecycle_lib.data.real.read_cdnow_master`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per line of the log: ``customer_id`` (int), ``date`` (datetime64), ``cds`` (int) and
+        ``amount`` (float, US dollars), like ``load_cdnow()``.
+
+    Examples
+    --------
+    >>> cdnow = load_cdnow_master()
+    >>> int(cdnow.duplicated().sum()), int((cdnow["amount"] == 0).sum())
+    (255, 80)
+    """
+    from lifecycle_lib.data import real
+
+    return real.read_cdnow_master()
+
+
+def load_telco() -> pd.DataFrame:
+    """IBM's Telco customer churn table: one row per subscriber (7,043), booleans, categories, tenure in months.
+
+    Read from the committed ``datasets/real/telco_churn.parquet``; provenance, licence and quirks in
+    ``datasets/README.md``. The reading, and its errors, are those of :func:`lifecycle_lib.data.real.read_telco`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per subscriber with ``subscriber_id``, ``churn`` (bool), ``tenure`` (int months), the
+        services, contract and billing, ``monthly_charges`` and ``total_charges`` (missing for tenure 0).
+
+    Examples
+    --------
+    >>> telco = load_telco()
+    >>> len(telco), int(telco["churn"].sum()), int(telco["total_charges"].isna().sum())
+    (7043, 1869, 11)
+    """
+    from lifecycle_lib.data import real
+
+    return real.read_telco()

@@ -1,0 +1,196 @@
+"""k-means segments: recovered when they exist, not invented when they do not, stable, and comparable."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+from lifecycle_lib.analytics import clusters
+from lifecycle_lib.data import datasets
+from lifecycle_lib.errors import DataError
+
+# Three kinds of customer, far apart on every feature: (recency days, repeat purchases, total spend).
+GROUPS = {"champions": (5, 12, 2_000), "casual": (60, 2, 150), "gone": (400, 0, 20)}
+
+
+def separated(n_per_group: int = 60, seed: int = 0) -> tuple[pd.DataFrame, pd.Series]:
+    rng = np.random.default_rng(seed)
+    rows, truth = [], []
+    for name, (recency, frequency, monetary) in GROUPS.items():
+        rows.append(np.column_stack([
+            recency * rng.lognormal(0, 0.15, n_per_group),
+            rng.poisson(frequency, n_per_group),
+            monetary * rng.lognormal(0, 0.15, n_per_group),
+        ]))
+        truth += [name] * n_per_group
+    ids = pd.Index([f"C{i:04d}" for i in range(len(truth))], name="contact_id")
+    features = pd.DataFrame(np.vstack(rows), columns=list(clusters.FEATURES), index=ids)
+    return features, pd.Series(truth, index=ids, name="truth")
+
+
+def noise(n: int = 600, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(rng.normal(size=(n, 3)), columns=list(clusters.FEATURES))
+
+
+def test_well_separated_groups_are_recovered():
+    features, truth = separated()
+    found = clusters.kmeans_segments(features, k=3, seed=1)
+    assert adjusted_rand_score(truth, found.labels.astype(str)) > 0.9
+    assert clusters.compare_segmentations(found, truth).ari > 0.9
+    assert clusters.choose_k(features, ks=range(2, 7), seed=1).k == 3
+
+
+def test_clusters_are_ordered_and_named_by_their_profile():
+    features, _ = separated()
+    found = clusters.kmeans_segments(features, k=3)
+    profile = found.profile
+    assert profile["monetary"].is_monotonic_decreasing
+    assert profile["size"].sum() == len(features) and math.isclose(profile["share"].sum(), 1.0)
+    assert list(profile.index) == list(found.labels.cat.categories)
+    assert profile.index[0] == "C1: recent, frequent, high value"
+    assert profile.index[-1].startswith("C3: lapsed, rare, low value")
+    # the profile holds the means of the raw features
+    means = features.groupby(found.labels, observed=True).mean()
+    pd.testing.assert_frame_equal(profile[list(clusters.FEATURES)], means, check_names=False)
+
+
+def test_noise_has_a_low_silhouette():
+    table = clusters.choose_k(noise(), ks=range(2, 7), log=False).table
+    separated_best = clusters.choose_k(separated()[0], ks=range(2, 7)).table["silhouette"].max()
+    assert table["silhouette"].max() < 0.4
+    assert table["silhouette"].max() < separated_best - 0.3
+    assert table["inertia"].is_monotonic_decreasing
+
+
+def test_labels_are_the_same_for_two_seeds():
+    features, _ = separated()
+    first = clusters.kmeans_segments(features, k=3, seed=1)
+    second = clusters.kmeans_segments(features, k=3, seed=99)
+    assert first.labels.astype(str).equals(second.labels.astype(str))
+
+
+def test_the_same_seed_gives_the_same_result():
+    features = noise(300)
+    first = clusters.kmeans_segments(features, k=4, seed=3, log=False)
+    second = clusters.kmeans_segments(features, k=4, seed=3, log=False)
+    assert first.labels.equals(second.labels) and first.inertia == second.inertia
+    assert first.n_init == 10
+    pd.testing.assert_frame_equal(clusters.choose_k(features, ks=[2, 3], seed=3, log=False).table,
+                                  clusters.choose_k(features, ks=[3, 2], seed=3, log=False).table)
+
+
+def test_the_suggested_k_is_explained():
+    choice = clusters.choose_k(separated()[0], ks=range(2, 5))
+    assert choice.table.index.tolist() == [2, 3, 4]
+    assert choice.k == int(choice.table["silhouette"].idxmax())
+    assert "highest silhouette" in choice.rule and "all 180 customers" in choice.rule
+    sampled = clusters.choose_k(separated()[0], ks=[2, 3], sample_size=50)
+    assert "a random sample of 50 of the 180 customers" in sampled.rule
+
+
+def test_fewer_customers_than_k_names_the_fix():
+    features, _ = separated(n_per_group=1)
+    with pytest.raises(DataError, match=r"k=5 clusters need at least 5 customers, got 3.*smaller k \(at most 3\)"):
+        clusters.kmeans_segments(features, k=5)
+    with pytest.raises(DataError, match=r"silhouette for k=3 needs at least 4 customers, got 3"):
+        clusters.choose_k(features, ks=range(2, 4))
+    with pytest.raises(DataError, match="at least 2"):
+        clusters.choose_k(features, ks=[1, 2])
+
+
+def test_identical_customers_cannot_fill_k_clusters():
+    same = pd.DataFrame({"recency": [5.0] * 6 + [9.0], "frequency": 1.0, "monetary": 10.0})
+    with pytest.raises(DataError, match="with different features, got 2"):
+        clusters.kmeans_segments(same, k=3)
+
+
+def test_bad_feature_values_name_column_and_rows():
+    features, _ = separated(n_per_group=5)
+    refund = features.copy()
+    refund.iloc[2, 2] = -30.0
+    with pytest.raises(DataError, match=r"column 'monetary': negative values.*C0002.*leave the column out of log"):
+        clusters.kmeans_segments(refund, k=3)
+    assert clusters.kmeans_segments(refund, k=3, log=["recency", "frequency"]).k == 3
+    gap = features.copy()
+    gap.iloc[4, 0] = np.nan
+    with pytest.raises(DataError, match=r"column 'recency': missing values \(index C0004\)"):
+        clusters.kmeans_segments(gap, k=3)
+    with pytest.raises(DataError, match="must be numbers"):
+        clusters.kmeans_segments(features.assign(channel="ads"), k=3)
+
+
+def test_snake_plot_data_is_the_standardised_profile_in_long_form():
+    features, _ = separated()
+    found = clusters.kmeans_segments(features, k=3)
+    snake = clusters.snake_plot_data(found)
+    assert list(snake.columns) == ["cluster", "feature", "value"] and len(snake) == 3 * 3
+    assert snake["cluster"].cat.categories.tolist() == found.labels.cat.categories.tolist()
+    assert snake["feature"].cat.categories.tolist() == list(clusters.FEATURES)
+    # the size-weighted mean of the clusters' standardised means is the overall mean, 0
+    sizes = snake["cluster"].map(found.profile["size"]).astype(float)
+    weighted = (snake["value"] * sizes).groupby(snake["feature"], observed=True).sum() / len(features)
+    assert np.allclose(weighted, 0.0)
+    champions = snake[snake["cluster"] == found.profile.index[0]].set_index("feature")["value"]
+    assert champions["recency"] < 0 < champions["monetary"]
+
+
+def test_extra_behaviour_features_join_on_the_customer():
+    orders = pd.DataFrame({"contact_id": ["a", "a", "b", "c"], "amount": [10.0, 20.0, 5.0, 7.0],
+                           "order_date": pd.to_datetime(["2025-01-01", "2025-02-01", "2025-01-15", "2025-03-01"])})
+    visits = pd.DataFrame({"visits": [4, 1, 2]}, index=pd.Index(["a", "b", "c"], name="contact_id"))
+    features = clusters.rfm_features(orders, observation_period_end="2025-03-31", extra=visits)
+    assert features.columns.tolist() == ["recency", "frequency", "monetary", "visits"]
+    assert features.loc["a"].tolist() == [58.0, 1.0, 30.0, 4.0]
+    with pytest.raises(DataError, match=r"1 customers have no row in extra \(index c\)"):
+        clusters.rfm_features(orders, extra=visits.loc[["a", "b"]])
+
+
+def test_compare_segmentations_counts_what_it_leaves_out():
+    a = pd.Series(["x", "x", "y", None], index=list("abcd"), name="rule")
+    b = pd.Series(["q", "q", "p"], index=list("abe"), name="rule")
+    result = clusters.compare_segmentations(a, b)
+    assert (result.n, result.only_a, result.only_b) == (2, 1, 1)
+    assert result.table.to_numpy().sum() == 2 and result.table.columns.name == "rule (b)"
+    with pytest.raises(DataError, match="share no customer"):
+        clusters.compare_segmentations(a, pd.Series(["p"], index=["z"]))
+    with pytest.raises(DataError, match="labelled twice"):
+        clusters.compare_segmentations(pd.Series(["x", "y"], index=["a", "a"]), b)
+
+
+@pytest.fixture(scope="module")
+def shop_clusters():
+    orders = datasets.load_orders("shop")
+    features = clusters.rfm_features(orders, observation_period_end=datasets.AS_OF)
+    return clusters.kmeans_segments(features, k=4)
+
+
+def test_sample_shop_against_the_true_types(shop_clusters):
+    truth = datasets.load_true_types("shop").set_index("contact_id")["true_type"]
+    result = clusters.compare_segmentations(shop_clusters, truth)
+    assert math.isfinite(result.ari) and -1 <= result.ari <= 1
+    assert result.n == len(shop_clusters.labels)  # every buyer has a true type
+    assert result.only_a == 0 and result.only_b == len(truth) - result.n  # contacts who never bought
+    assert result.table.to_numpy().sum() == result.n
+
+
+def test_sample_shop_against_the_rule_based_types(shop_clusters):
+    from lifecycle_lib.analytics import segments
+
+    rules = segments.behaviour_types(datasets.load_all("shop"), observation_period_end=datasets.AS_OF)
+    result = clusters.compare_segmentations(shop_clusters, rules["behaviour_type"])
+    assert math.isfinite(result.ari) and -1 <= result.ari <= 1
+    assert result.n == len(shop_clusters.labels)
+
+
+def test_importing_the_module_does_not_import_scikit_learn():
+    code = "import json, sys\nimport lifecycle_lib.analytics.clusters\nprint(json.dumps('sklearn' in sys.modules))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    assert json.loads(result.stdout.strip().splitlines()[-1]) is False
