@@ -4,12 +4,15 @@ whose data-quality section lists what was repaired."""
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
 import pytest
 
+from lifecycle_lib._util.notebooks import read_notebook
 from lifecycle_lib.cli import main
+from lifecycle_lib.tools.report import NOTEBOOK, report_parameters
 
 DATA = Path(__file__).parent / "data"
 
@@ -38,6 +41,24 @@ def test_unusable_input_exits_2_with_one_message_and_no_file(case, tmp_path, cap
     assert str(path) in err and "Fix:" in err and "Traceback" not in err
     assert not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([path.name] if path.exists() else [])
+
+
+def test_the_kernel_reads_the_file_and_its_message_names_the_file_as_given(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "orders.csv").write_text(BAD_INPUTS["bad_dates"], encoding="utf-8")
+    assert main(["report", "orders.csv", "--out", "report.html"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("lifecycle: orders.csv: column 'date': ") and str(tmp_path) not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["orders.csv"]
+
+
+def test_the_report_passes_exactly_the_lessons_parameters():
+    """The report hands the lesson the file and its options, nothing it has read or prepared itself."""
+    cell = next(c for c in read_notebook(NOTEBOOK)["cells"] if "parameters" in c["metadata"].get("tags", []))
+    names = {node.targets[0].id for node in ast.parse(cell["source"]).body if isinstance(node, ast.Assign)}
+    assert names == set(report_parameters("orders.csv")) == {
+        "orders_file", "observation_period_end", "customer_id_col", "datetime_col", "monetary_value_col",
+        "order_col", "product_col", "sheet"}
 
 
 def test_as_of_before_first_order_exits_2(tmp_path, capsys):

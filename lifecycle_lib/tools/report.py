@@ -2,18 +2,17 @@
 
 ``lifecycle report ORDERS_FILE --out report.html`` calls :func:`make_report`, which
 
-1. reads and checks the file with :func:`lifecycle_lib.data.schema.read_orders` first, so an unusable
-   file ends with one :class:`~lifecycle_lib.errors.DataError` before any notebook runs;
-2. runs the capstone lesson ``notebooks/12_capstone_your_customers.ipynb`` with papermill in a
-   fresh kernel, passing the file and the column options as parameters;
-3. converts the executed notebook with nbconvert to HTML without the code cells (plots are
+1. runs the capstone lesson ``notebooks/12_capstone_your_customers.ipynb`` in a fresh kernel,
+   passing the file and the column options as parameters; the kernel reads the file itself with
+   :func:`lifecycle_lib.data.readers.read_orders`, so it is read once, and an unusable file ends
+   with that :class:`~lifecycle_lib.errors.DataError`, naming the file as it was given;
+2. converts the executed notebook with nbconvert to HTML without the code cells (plots are
    embedded as images, no script or style is fetched from the network), and
-4. writes the page atomically: a failed run never leaves a report file, not even a partial one.
+3. writes the page atomically: a failed run never leaves a report file, not even a partial one.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import tempfile
 from pathlib import Path
@@ -38,24 +37,25 @@ def report_parameters(
 ) -> dict:
     """The papermill parameters of the capstone notebook for a file and its column options.
 
-    Paths are made absolute (the notebook runs in its own folder); dates are passed as text.
+    Paths are made absolute (the notebook runs in its own folder); dates are passed as text. The
+    notebook's kernel reads the file itself with these: nothing read here is handed over.
 
     Parameters
     ----------
     orders_file : str or Path, optional
-        The user's orders export; None means the course's sample shop.
-    observation_period_end : date-like, optional
-        The date of the analysis; None means the day after the last order.
+        The orders file; None for the course's sample shop.
+    observation_period_end : str or date-like, optional
+        The date the analysis looks from.
     customer_id_col, datetime_col, monetary_value_col, order_col, product_col : str, optional
-        The columns to use when the reader does not recognise them (see
-        :func:`lifecycle_lib.data.readers.read_orders`); None lets the reader find them.
+        The file's columns for the customer, the date, the amount, the order and the product, when
+        their names are not recognised.
     sheet : str, optional
-        The Excel sheet to read; None means the first.
+        The sheet of an Excel workbook.
 
     Returns
     -------
     dict
-        The parameters by name, as the capstone notebook's parameters cell names them.
+        One entry per variable of the notebook's ``parameters`` cell.
 
     Examples
     --------
@@ -100,14 +100,26 @@ def _html(nb, title: str) -> str:
     return body
 
 
-def _notebook_failure(exc) -> Exception:
-    """Turn a failure inside the notebook into the error the command reports."""
+def _notebook_failure(exc, files: dict | None = None) -> Exception:
+    """Turn a failure inside the notebook into the error the command reports.
+
+    ``files`` maps the absolute paths the kernel was given back to the paths as the user gave them,
+    so that a message names the file the way the user typed it.
+
+    >>> class Failed(Exception):
+    ...     ename, evalue = "DataError", "/home/me/orders.csv: the file is empty. Fix: export it again."
+    >>> print(_notebook_failure(Failed(), {"/home/me/orders.csv": "orders.csv"}))
+    orders.csv: the file is empty. Fix: export it again.
+    """
     from lifecycle_lib.errors import DataError
 
     ename = getattr(exc, "ename", "")
     evalue = getattr(exc, "evalue", str(exc))
-    if ename == "DataError":  # the message was composed inside the kernel; keep it as it is
-        return DataError(str(evalue).rstrip("."))
+    if ename == "DataError":  # the message was composed inside the kernel; keep it, with the file as given
+        message = str(evalue)
+        for absolute, given in (files or {}).items():
+            message = message.replace(absolute, given)
+        return DataError(message.rstrip("."))
     return RuntimeError(f"the report notebook failed: {ename or type(exc).__name__}: {evalue}")
 
 
@@ -126,32 +138,33 @@ def make_report(
 ) -> Path:
     """Write the "who is my customer?" report on ``orders_file`` to ``out`` (one HTML file).
 
-    ``orders_file=None`` reports on the course's sample shop. The file is checked first; an
-    unusable file raises :class:`~lifecycle_lib.errors.DataError` (the command exits with status 2)
-    and no report is written.
+    ``orders_file=None`` reports on the course's sample shop. The output name and folder are
+    checked first; the notebook's kernel then reads the file, and an unusable file raises its
+    :class:`~lifecycle_lib.errors.DataError` (the command exits with status 2) and no report is
+    written.
 
     Parameters
     ----------
     orders_file : str or Path, optional
-        The user's orders export; None means the course's sample shop.
-    out : str or Path
-        The HTML file to write; its folder must exist.
-    observation_period_end : date-like, optional
-        The date of the analysis; None means the day after the last order.
-    customer_id_col, datetime_col, monetary_value_col, order_col, product_col : str, optional
-        The columns to use when the reader does not recognise them (see
-        :func:`lifecycle_lib.data.readers.read_orders`); None lets the reader find them.
-    sheet : str, optional
-        The Excel sheet to read; None means the first.
-    timeout : float
-        Seconds each cell of the notebook may run.
+        The orders file (CSV, Excel or Parquet); None for the course's sample shop.
+    out : str or Path, default "report.html"
+        The page to write; its folder must exist.
+    observation_period_end, customer_id_col, datetime_col, monetary_value_col, order_col, product_col, sheet
+        As for :func:`lifecycle_lib.data.readers.read_orders`.
+    timeout : float, default 600
+        Seconds each cell of the notebook may take.
     notebook : str or Path, optional
-        The notebook to render; None means the capstone lesson.
+        The notebook to run instead of :data:`NOTEBOOK`.
 
     Returns
     -------
     Path
-        The report file written.
+        The page written.
+
+    Raises
+    ------
+    DataError
+        When the file is unusable, or ``out`` is not an HTML name in an existing folder.
 
     Examples
     --------
@@ -162,20 +175,8 @@ def make_report(
     >>> Path("never-written.html").exists()
     False
     """
-    from lifecycle_lib.data.schema import DataError, read_orders
+    from lifecycle_lib.errors import DataError
 
-    checked = None
-    if orders_file is not None:
-        checked = read_orders(
-            orders_file,
-            customer_id_col=customer_id_col,
-            datetime_col=datetime_col,
-            monetary_value_col=monetary_value_col,
-            order_col=order_col,
-            product_col=product_col,
-            sheet=sheet,
-            observation_period_end=observation_period_end,
-        )
     out = Path(out)
     if out.suffix.lower() not in (".html", ".htm"):
         raise DataError(
@@ -191,42 +192,15 @@ def make_report(
         )
     notebook = Path(notebook) if notebook is not None else NOTEBOOK
 
-    import nbformat
-    import papermill
+    from lifecycle_lib._util.files import write_text_atomic
+    from lifecycle_lib.tools.execute import NotebookError, execute_notebook
 
     params = report_parameters(orders_file, observation_period_end, customer_id_col, datetime_col, monetary_value_col, order_col, product_col, sheet)
+    given = {params["orders_file"]: str(orders_file)} if orders_file is not None else {}
     with tempfile.TemporaryDirectory(prefix="lifecycle-report-") as scratch:
-        executed = Path(scratch) / notebook.name
-        if checked is not None:  # read once: the kernel takes the checked file instead of reading it again
-            params["prepared"] = str(Path(scratch) / "checked_orders.pkl")
-            import pickle
-
-            with open(params["prepared"], "wb") as fh:
-                pickle.dump(checked, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            del checked
         try:
-            papermill.execute_notebook(
-                str(notebook),
-                str(executed),
-                parameters=params,
-                kernel_name="python3",
-                cwd=scratch,
-                progress_bar=False,
-                log_output=False,
-                request_save_on_cell_execute=False,
-                execution_timeout=timeout,
-            )
-        except papermill.PapermillExecutionError as exc:
-            raise _notebook_failure(exc) from None
-        nb = nbformat.read(executed, as_version=4)
+            nb = execute_notebook(notebook, parameters=params, cwd=scratch, timeout=timeout)
+        except NotebookError as exc:
+            raise _notebook_failure(exc, given) from None
     body = _html(nb, title=f"Who is my customer? {Path(orders_file).name if orders_file else 'sample shop'}")
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(body)
-        os.replace(tmp, out)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return out
+    return write_text_atomic(out, body)
