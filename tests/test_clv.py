@@ -187,6 +187,9 @@ def test_historical_value_nets_out_returns():
     assert value["total_spend"].tolist() == [40.0, 25.0, 0.0]
     assert value["orders"].tolist() == [2, 1, 1]
     assert value["cumulative_share"].iloc[-1] == pytest.approx(1.0)
+    # the amount column is named as in rfm_summary and lifetimes
+    renamed = clv.historical_value(orders.rename(columns={"amount": "paid"}), monetary_value_col="paid")
+    pd.testing.assert_frame_equal(renamed, value)
 
 
 def test_mistakes_are_data_errors(calibration):
@@ -200,5 +203,8 @@ def test_mistakes_are_data_errors(calibration):
     assert info.value.rows == [5]
     with pytest.raises(DataError):
         clv.historical_value(pd.DataFrame({"contact_id": ["a"], "amount": ["12 EUR"]}))
+    with pytest.raises(DataError, match="monetary_value_col") as info:
+        clv.historical_value(pd.DataFrame({"contact_id": ["a"], "paid": [12.0]}))
+    assert info.value.column == "amount"
     with pytest.raises(RuntimeError, match="fit"):
         clv.BetaGeo().probability_alive(1, 1, 2)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from lifecycle_lib.data.contracts import require_columns
 from lifecycle_lib.errors import DataError
 
 __all__ = ["SUMMARY_FIX", "require", "check_summary", "as_array", "like", "distinct_rows"]
@@ -18,9 +19,6 @@ SUMMARY_FIX = "build the summary with lifecycle_lib.analytics.rfm.rfm_summary"
 
 def require(frame: pd.DataFrame, columns, what: str, fix: str | None = None) -> None:
     """Check that ``frame`` has every column of ``columns`` (the analytics' one column check)."""
-    # imported on use: the table contracts pull in pyarrow, which a plain import of the models does not need
-    from lifecycle_lib.data.schema import require_columns
-
     require_columns(frame, columns, what=what, fix=fix or f"pass the right column name, or {SUMMARY_FIX}")
 
 

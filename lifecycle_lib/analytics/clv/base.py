@@ -11,7 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["LikelihoodModel"]
+from lifecycle_lib.analytics.clv._inputs import as_array, check_summary, distinct_rows, like
+
+__all__ = ["LikelihoodModel", "PurchaseModel"]
 
 
 class LikelihoodModel:
@@ -109,6 +111,134 @@ class LikelihoodModel:
         )
 
 
+class PurchaseModel(LikelihoodModel):
+    """Base of the models of how many purchases a customer makes (BG/NBD, Pareto/NBD).
+
+    They are fitted on a per-customer summary, each customer's log-likelihood depending on their
+    ``frequency``, ``recency`` and ``T`` only; customers with the same three count once, weighted.
+    A model defines its predictions on float arrays, ``_probability_alive(params, x, tx, T)``,
+    ``_expected_purchases(params, t, x, tx, T)`` and ``_expected_purchases_new(params, t)``; the
+    public methods here take numbers, arrays or Series and answer in kind.
+
+    Parameters
+    ----------
+    penalizer_coef : float, default 0.0
+        Adds ``penalizer_coef * sum(params ** 2)`` to the mean negative log-likelihood.
+
+    Examples
+    --------
+    >>> from lifecycle_lib.analytics.clv import BetaGeo, ParetoNBD
+    >>> issubclass(BetaGeo, PurchaseModel) and issubclass(ParetoNBD, PurchaseModel)
+    True
+    """
+
+    def fit(self, summary: pd.DataFrame, frequency_col="frequency", recency_col="recency", T_col="T"):
+        """Fit by maximum likelihood on a summary with one row per customer.
+
+        Parameters
+        ----------
+        summary : pandas.DataFrame
+            One row per customer, as :func:`lifecycle_lib.analytics.rfm.rfm_summary` builds it.
+        frequency_col, recency_col, T_col : str
+            The columns holding the number of repeat purchases, the age at the last purchase and
+            the age at the end of observation (all in the same time unit).
+
+        Returns
+        -------
+        PurchaseModel
+            The model itself, fitted (``params_``, ``log_likelihood_``, ``summary``).
+
+        Examples
+        --------
+        >>> from lifecycle_lib import datasets, rfm
+        >>> from lifecycle_lib.analytics.clv import BetaGeo, ParetoNBD
+        >>> summary = rfm.rfm_summary(datasets.load_cdnow(), "customer_id", "date",
+        ...                           observation_period_end="1997-09-30", freq_multiplier=7)
+        >>> [model.fit(summary.sample(500, random_state=1)).n_customers_ for model in (BetaGeo(), ParetoNBD())]
+        [500, 500]
+        """
+        v = check_summary(summary, [frequency_col, recency_col, T_col])
+        (x, tx, T), weights = distinct_rows(v[frequency_col], v[recency_col], v[T_col])
+        return self._fit_likelihood(x, tx, T, weights=weights)
+
+    def probability_alive(self, frequency, recency, T):
+        """Probability that a customer with this history is still a customer at the end of observation.
+
+        Parameters
+        ----------
+        frequency, recency, T : float, array or Series
+            The customer's number of repeat purchases, age at the last purchase and age now.
+
+        Returns
+        -------
+        float, numpy.ndarray or pandas.Series
+            A probability per customer, indexed like the first Series given.
+
+        Examples
+        --------
+        >>> from lifecycle_lib.analytics.clv import BetaGeo
+        >>> model = BetaGeo()
+        >>> model.params_ = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+        >>> round(model.probability_alive(2, 30.43, 38.86), 3)
+        0.727
+        """
+        p = self._probability_alive(self._params(), as_array(frequency), as_array(recency), as_array(T))
+        return like(p, frequency, recency, T, name="probability_alive")
+
+    def expected_purchases(self, t, frequency, recency, T):
+        """Expected number of repeat purchases in the next ``t`` time units, given the customer's history.
+
+        Parameters
+        ----------
+        t : float or array
+            Length of the period ahead, in the summary's time unit.
+        frequency, recency, T : float, array or Series
+            The customer's number of repeat purchases, age at the last purchase and age now.
+
+        Returns
+        -------
+        float, numpy.ndarray or pandas.Series
+            Expected purchases per customer, indexed like the first Series given.
+
+        Examples
+        --------
+        >>> from lifecycle_lib.analytics.clv import BetaGeo, ParetoNBD
+        >>> betageo, paretonbd = BetaGeo(), ParetoNBD()
+        >>> betageo.params_ = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+        >>> paretonbd.params_ = {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}
+        >>> [round(m.expected_purchases(39, 2, 30.43, 38.86), 3) for m in (betageo, paretonbd)]
+        [1.226, 1.455]
+        """
+        t_ = np.asarray(t, dtype="float64")
+        value = self._expected_purchases(self._params(), t_, as_array(frequency), as_array(recency), as_array(T))
+        return like(value, frequency, recency, T, name="expected_purchases")
+
+    def expected_purchases_new(self, t):
+        """Expected number of purchases in a period of length ``t`` by a new, randomly chosen customer.
+
+        Parameters
+        ----------
+        t : float, array or Series
+            Length of the period, in the summary's time unit.
+
+        Returns
+        -------
+        float, numpy.ndarray or pandas.Series
+            Expected purchases for each ``t``.
+
+        Examples
+        --------
+        >>> from lifecycle_lib.analytics.clv import BetaGeo, ParetoNBD
+        >>> betageo, paretonbd = BetaGeo(), ParetoNBD()
+        >>> betageo.params_ = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+        >>> paretonbd.params_ = {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}
+        >>> [round(m.expected_purchases_new(39), 3) for m in (betageo, paretonbd)]
+        [1.197, 1.213]
+        """
+        value = self._expected_purchases_new(self._params(), np.asarray(t, dtype="float64"))
+        return like(value, t, name="expected_purchases_new")
+
+
 def _maximise(negative_log_likelihood, n_params, penalizer_coef, n):
     """Minimise the mean negative log-likelihood over log-parameters; returns natural parameters."""
     from scipy.optimize import minimize
@@ -139,7 +269,8 @@ def _standard_errors(negative_log_likelihood, params):
                 p[j] += dj * steps[j]
                 return negative_log_likelihood(p)
 
-            value = (shifted(1, 1) - shifted(1, -1) - shifted(-1, 1) + shifted(-1, -1)) / (4 * steps[i] * steps[j])
+            with np.errstate(invalid="ignore"):  # at the edge of the parameter space: NaN, no standard error
+                value = (shifted(1, 1) - shifted(1, -1) - shifted(-1, 1) + shifted(-1, -1)) / (4 * steps[i] * steps[j])
             hessian[i, j] = hessian[j, i] = value
     try:
         covariance = np.linalg.inv(hessian)

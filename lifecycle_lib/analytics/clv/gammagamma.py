@@ -77,10 +77,11 @@ class GammaGamma(LikelihoodModel):
 
         Examples
         --------
-        >>> summary = pd.DataFrame({"frequency": [1, 2, 3, 1, 4, 2, 0] * 10,
-        ...                         "monetary_value": [20.0, 35.0, 28.0, 12.0, 40.0, 22.0, 0.0] * 10})
-        >>> GammaGamma().fit(summary).n_customers_
-        60
+        >>> from lifecycle_lib import datasets, rfm
+        >>> summary = rfm.rfm_summary(datasets.load_cdnow(), "customer_id", "date", monetary_value_col="amount",
+        ...                           observation_period_end="1997-09-30", freq_multiplier=7)
+        >>> GammaGamma().fit(summary.sample(500, random_state=1)).n_customers_  # the repeat customers among them
+        191
         """
         v = check_summary(summary, [frequency_col, monetary_value_col])
         repeat = v[frequency_col] > 0

@@ -8,11 +8,9 @@ purchases (eq. 17 and 41).
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
-from lifecycle_lib.analytics.clv._inputs import as_array, check_summary, distinct_rows, like
 from lifecycle_lib.analytics.clv._special import hyp2f1_one
-from lifecycle_lib.analytics.clv.base import LikelihoodModel
+from lifecycle_lib.analytics.clv.base import PurchaseModel
 
 __all__ = ["ParetoNBD"]
 
@@ -50,14 +48,6 @@ def _log_alive(r, alpha, s, beta, x, y):
     return -r * np.log1p(y / alpha) - x * np.log(alpha + y) - s * np.log1p(y / beta)
 
 
-def _probability_alive(r, alpha, s, beta, x, tx, T):
-    """P(alive | x, tx, T), eq. 11: the share of the likelihood that comes from still being a customer."""
-    from scipy.special import expit
-
-    alive, left = _log_terms(r, alpha, s, beta, x, tx, T)
-    return expit(alive - left)
-
-
 def _exposure(s, start, t):
     """``start / (s - 1) * (1 - (start / (start + t)) ** (s - 1))``: expected time alive in ``t`` per unit rate.
 
@@ -70,7 +60,7 @@ def _exposure(s, start, t):
     return -start * np.expm1(shape * log_kept) / shape
 
 
-class ParetoNBD(LikelihoodModel):
+class ParetoNBD(PurchaseModel):
     """The Pareto/NBD model: while alive, a customer buys at a Poisson rate (gamma-distributed across
     customers, shape ``r``, rate ``alpha``), and their lifetime is exponential with a rate that is
     gamma-distributed across customers (shape ``s``, rate ``beta``).
@@ -108,107 +98,22 @@ class ParetoNBD(LikelihoodModel):
             value = gammaln(r + x) - gammaln(r) + np.logaddexp(*_log_terms(r, alpha, s, beta, x, tx, T))
         return np.where(np.isnan(value) | (value == np.inf), -np.inf, value)  # such a point is ruled out, not chosen
 
-    def fit(self, summary: pd.DataFrame, frequency_col="frequency", recency_col="recency", T_col="T") -> ParetoNBD:
-        """Fit by maximum likelihood on a summary with one row per customer.
+    @staticmethod
+    def _probability_alive(params, x, tx, T):
+        """Eq. 11: the share of the likelihood that comes from still being a customer."""
+        from scipy.special import expit
 
-        Parameters
-        ----------
-        summary : pandas.DataFrame
-            One row per customer, as :func:`lifecycle_lib.analytics.rfm.rfm_summary` builds it.
-        frequency_col, recency_col, T_col : str
-            The columns holding the number of repeat purchases, the age at the last purchase and
-            the age at the end of observation (all in the same time unit).
+        alive, left = _log_terms(*params, x, tx, T)
+        return expit(alive - left)
 
-        Returns
-        -------
-        ParetoNBD
-            The model itself, fitted (``params_``, ``log_likelihood_``, ``summary``).
+    @classmethod
+    def _expected_purchases(cls, params, t, x, tx, T):
+        """Eq. 41."""
+        r, alpha, s, beta = params
+        return (r + x) / (alpha + T) * _exposure(s, beta + T, t) * cls._probability_alive(params, x, tx, T)
 
-        Examples
-        --------
-        >>> summary = pd.DataFrame({"frequency": [0, 1, 2, 5, 0, 3] * 20, "recency": [0, 4, 9, 30, 0, 12] * 20,
-        ...                         "T": [10, 20, 30, 40, 12, 35] * 20})
-        >>> ParetoNBD().fit(summary).n_customers_
-        120
-        """
-        v = check_summary(summary, [frequency_col, recency_col, T_col])
-        (x, tx, T), weights = distinct_rows(v[frequency_col], v[recency_col], v[T_col])
-        return self._fit_likelihood(x, tx, T, weights=weights)
-
-    def probability_alive(self, frequency, recency, T):
-        """Probability that a customer with this history is still a customer at the end of observation.
-
-        Parameters
-        ----------
-        frequency, recency, T : float, array or Series
-            The customer's number of repeat purchases, age at the last purchase and age now.
-
-        Returns
-        -------
-        float, numpy.ndarray or pandas.Series
-            A probability per customer, indexed like the first Series given.
-
-        Examples
-        --------
-        >>> model = ParetoNBD()
-        >>> model.params_ = {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}
-        >>> round(model.probability_alive(2, 30.43, 38.86), 3)
-        0.869
-        """
-        r, alpha, s, beta = self._params()
-        x, tx, T_ = as_array(frequency), as_array(recency), as_array(T)
-        p = _probability_alive(r, alpha, s, beta, x, tx, T_)
-        return like(p, frequency, recency, T, name="probability_alive")
-
-    def expected_purchases(self, t, frequency, recency, T):
-        """Expected number of repeat purchases in the next ``t`` time units, given the customer's history.
-
-        Parameters
-        ----------
-        t : float or array
-            Length of the period ahead, in the summary's time unit.
-        frequency, recency, T : float, array or Series
-            The customer's number of repeat purchases, age at the last purchase and age now.
-
-        Returns
-        -------
-        float, numpy.ndarray or pandas.Series
-            Expected purchases per customer, indexed like the first Series given.
-
-        Examples
-        --------
-        >>> model = ParetoNBD()
-        >>> model.params_ = {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}
-        >>> round(model.expected_purchases(39, 2, 30.43, 38.86), 3)
-        1.455
-        """
-        r, alpha, s, beta = self._params()
-        x, tx, T_ = as_array(frequency), as_array(recency), as_array(T)
-        t = np.asarray(t, dtype="float64")
-        alive = _probability_alive(r, alpha, s, beta, x, tx, T_)
-        value = (r + x) / (alpha + T_) * _exposure(s, beta + T_, t) * alive
-        return like(value, frequency, recency, T, name="expected_purchases")
-
-    def expected_purchases_new(self, t):
-        """Expected number of purchases in a period of length ``t`` by a new, randomly chosen customer.
-
-        Parameters
-        ----------
-        t : float, array or Series
-            Length of the period, in the summary's time unit.
-
-        Returns
-        -------
-        float, numpy.ndarray or pandas.Series
-            Expected purchases for each ``t``.
-
-        Examples
-        --------
-        >>> model = ParetoNBD()
-        >>> model.params_ = {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}
-        >>> round(model.expected_purchases_new(39), 3)
-        1.213
-        """
-        r, alpha, s, beta = self._params()
-        value = r / alpha * _exposure(s, beta, np.asarray(t, dtype="float64"))
-        return like(value, t, name="expected_purchases_new")
+    @staticmethod
+    def _expected_purchases_new(params, t):
+        """Eq. 17."""
+        r, alpha, s, beta = params
+        return r / alpha * _exposure(s, beta, t)

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from lifecycle_lib.analytics.clv._inputs import as_array, distinct_rows, like, require
+from lifecycle_lib.analytics.clv._special import hyp2f1_one
 from lifecycle_lib.analytics.clv.base import LikelihoodModel
 from lifecycle_lib.errors import DataError
 
@@ -224,11 +225,9 @@ class ShiftedBetaGeometric(LikelihoodModel):
         >>> model.discounted_expected_residual_lifetime(0.1, renewals=[0, 4]).round(2).tolist()
         [5.41, 6.9]
         """
-        from scipy.special import hyp2f1
-
         alpha, beta = self._params()
         if not np.isfinite(discount) or discount <= 0:
             raise ValueError("discount must be a rate per period above 0 (e.g. 0.1 for 10%).")
         n = _check_periods(renewals, 0, "renewals") + 1
-        value = (beta + n - 1) / (alpha + beta + n - 1) * hyp2f1(1.0, beta + n, alpha + beta + n, 1 / (1 + discount))
+        value = (beta + n - 1) / (alpha + beta + n - 1) * hyp2f1_one(beta + n, alpha + beta + n, 1 / (1 + discount))
         return like(value, renewals, name="discounted_expected_residual_lifetime")
