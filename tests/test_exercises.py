@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from lifecycle_lib import cli
-from lifecycle_lib.exercises.format import NOTEBOOK_NAME, parse_solution
+from lifecycle_lib._util.notebooks import LESSON_NAME
+from lifecycle_lib.exercises.format import parse_solution
 from lifecycle_lib.tools import build
 
 pytestmark = pytest.mark.slow
@@ -153,6 +154,6 @@ def test_a_mistake_that_is_not_wrong_makes_the_build_refuse(tmp_path):
 
 def test_committed_exercises_are_what_the_solutions_generate():
     """What CI runs: regenerate into a temporary folder and compare with exercises/."""
-    if not any(NOTEBOOK_NAME.match(p.name) for p in (REPO / "solutions").iterdir()):
+    if not any(LESSON_NAME.match(p.name) for p in (REPO / "solutions").iterdir()):
         pytest.skip("solutions/ holds no solution notebooks yet")
     assert build.build(source=REPO / "solutions", out=REPO / "exercises", check_only=True) == []

@@ -11,12 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from lifecycle_lib._util.notebooks import LESSON_NAME
 from lifecycle_lib.exercises.compare import diagnose
-from lifecycle_lib.exercises.format import NOTEBOOK_NAME, make_key, parse_solution
+from lifecycle_lib.exercises.format import make_key, parse_solution
 from lifecycle_lib.exercises.keys import expected_answers
 
 REPO = Path(__file__).resolve().parent.parent
-SOLUTIONS = sorted(p for p in (REPO / "solutions").glob("*.ipynb") if NOTEBOOK_NAME.match(p.name))
+SOLUTIONS = sorted(p for p in (REPO / "solutions").glob("*.ipynb") if LESSON_NAME.match(p.name))
 LESSONS = {p.name for p in (REPO / "notebooks").glob("*.ipynb")}
 VARIANTS = (0, 7)
 

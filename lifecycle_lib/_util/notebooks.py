@@ -17,7 +17,7 @@ from pathlib import Path
 
 from lifecycle_lib._util.files import write_text_atomic
 
-__all__ = ["LESSON_NAME", "cell_source", "read_notebook", "notebook_text", "write_notebook"]
+__all__ = ["LESSON_NAME", "cell_source", "read_notebook", "notebook_text", "write_notebook", "rewrite_notebooks"]
 
 #: A lesson, solution or exercise file name: two digits (the lesson number), an underscore, lowercase words.
 LESSON_NAME = re.compile(r"^(\d\d)_[a-z0-9_]+\.ipynb$")
@@ -40,10 +40,18 @@ def cell_source(cell: dict) -> str:
     str
         The source text ("" when the cell has none).
 
+    Anything else a file may hold there (a number, items that are not text) reads as no text, so a
+    submitted notebook cannot make a reader fail.
+
     >>> cell_source({"source": ["x = 1\\n", "y = 2"]}), cell_source({"source": "z"}), cell_source({})
     ('x = 1\\ny = 2', 'z', '')
+    >>> cell_source({"source": 7}), cell_source({"source": ["a", 3, "b"]})
+    ('', 'ab')
     """
-    return _join(cell.get("source", ""))
+    source = cell.get("source", "")
+    if isinstance(source, list):
+        source = "".join(s for s in source if isinstance(s, str))
+    return source if isinstance(source, str) else ""
 
 
 def _is_json_mime(mime: str) -> bool:
@@ -146,3 +154,44 @@ def write_notebook(nb: dict, path) -> bool:
         return False
     write_text_atomic(path, text)
     return True
+
+
+def rewrite_notebooks(paths, transform, *, check: bool = False) -> list[Path]:
+    """Apply ``transform`` to each notebook and write back the ones whose file would change.
+
+    The one loop behind ``lifecycle notebooks clean`` and ``lifecycle notebooks nav``: each file is
+    read once, transformed, and compared with its own text, so a notebook already in the right state
+    (and in the repository's format) is not touched.
+
+    Parameters
+    ----------
+    paths : iterable of str or Path
+        The notebook files.
+    transform : callable
+        Takes a notebook (as :func:`read_notebook` returns it) and its path; returns the notebook to write.
+    check : bool
+        Only report: write nothing.
+
+    Returns
+    -------
+    list of Path
+        The notebooks that changed (or, with ``check``, would change), in the order given.
+
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "01_x.ipynb"
+    >>> _ = write_notebook({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, path)
+    >>> tag = lambda nb, path: {**nb, "metadata": {"seen": True}}
+    >>> [p.name for p in rewrite_notebooks([path], tag, check=True)], read_notebook(path)["metadata"]
+    (['01_x.ipynb'], {})
+    >>> [p.name for p in rewrite_notebooks([path], tag)], rewrite_notebooks([path], tag)
+    (['01_x.ipynb'], [])
+    """
+    changed = []
+    for path in map(Path, paths):
+        text = path.read_text(encoding="utf-8")
+        new = notebook_text(transform(_rejoin(json.loads(text)), path))
+        if new != text:
+            changed.append(path)
+            if not check:
+                write_text_atomic(path, new)
+    return changed

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lifecycle_lib._util.notebooks import LESSON_NAME, cell_source
 from lifecycle_lib.errors import UsageError
 
 __all__ = [
@@ -21,21 +22,16 @@ __all__ = [
     "Mistake",
     "Question",
     "Exercise",
-    "NOTEBOOK_NAME",
     "QUESTION_ID",
     "LIFECYCLE_TAGS",
     "BEGIN_SOLUTION",
     "END_SOLUTION",
-    "cell_source",
     "cell_tags",
     "cell_settings",
     "cell_roles",
     "parse_solution",
     "make_key",
 ]
-
-#: A solution/exercise file name: two digits, an underscore, lowercase words.
-NOTEBOOK_NAME = re.compile(r"^(\d\d)_[a-z0-9_]+\.ipynb$")
 
 #: A question id: ``q`` + the exercise number + ``_`` + the question number, e.g. ``q07_2``.
 QUESTION_ID = re.compile(r"^q(\d{2})_(\d+)$")
@@ -180,34 +176,6 @@ class Exercise:
         return f"Exercise({self.name}: {len(self.questions)} question(s) [{ids}], {self.points:g} points)"
 
 
-def cell_source(cell: dict) -> str:
-    """The text of a notebook cell, whether stored as one string or as a list of lines.
-
-    Anything that is not text (in a damaged or hostile notebook) counts as empty.
-
-    Parameters
-    ----------
-    cell : dict
-        One cell of a notebook's JSON.
-
-    Returns
-    -------
-    str
-        The cell's source.
-
-    Examples
-    --------
-    >>> cell_source({"cell_type": "code", "source": ["x = 1\\n", "y = 2"]})
-    'x = 1\\ny = 2'
-    >>> cell_source({"cell_type": "code", "source": 7})
-    ''
-    """
-    source = cell.get("source", "")
-    if isinstance(source, list):
-        source = "".join(s for s in source if isinstance(s, str))
-    return source if isinstance(source, str) else ""
-
-
 def cell_tags(cell: dict) -> list:
     """The tags of a notebook cell (``metadata.tags``), empty when it has none.
 
@@ -343,7 +311,7 @@ def parse_solution(path) -> Exercise:
     Exercise(01_demo: 1 question(s) [q01_1], 1 points)
     """
     path = Path(path)
-    m = NOTEBOOK_NAME.match(path.name)
+    m = LESSON_NAME.match(path.name)
     if not m:
         raise SolutionError(f"{path}: solution notebooks are named NN_lowercase_words.ipynb (e.g. 07_active_returning_at_risk.ipynb).")
     number = m.group(1)

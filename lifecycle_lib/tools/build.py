@@ -18,6 +18,7 @@ import json
 import re
 from pathlib import Path
 
+from lifecycle_lib._util.notebooks import LESSON_NAME, cell_source
 from lifecycle_lib._util.paths import REPO_ROOT
 from lifecycle_lib.errors import UsageError
 from lifecycle_lib.exercises.compare import diagnose
@@ -25,12 +26,10 @@ from lifecycle_lib.exercises.errors import KeyProblem
 from lifecycle_lib.exercises.format import (
     BEGIN_SOLUTION,
     END_SOLUTION,
-    NOTEBOOK_NAME,
     Exercise,
     Question,
     cell_roles,
     cell_settings,
-    cell_source,
     cell_tags,
     make_key,
     parse_solution,
@@ -235,7 +234,7 @@ def find_solutions(source) -> list:
     folder = Path(source)
     if not folder.is_dir():
         raise UsageError(f"{folder}: no such folder of solution notebooks. Fix: pass --source with the folder that holds NN_name.ipynb files.")
-    found = sorted(p for p in folder.iterdir() if NOTEBOOK_NAME.match(p.name))
+    found = sorted(p for p in folder.iterdir() if LESSON_NAME.match(p.name))
     if not found:
         raise UsageError(f"{folder}: holds no solution notebooks named NN_name.ipynb.")
     return found
@@ -405,7 +404,7 @@ def _existing(out: Path) -> dict:
     files = {}
     if out.is_dir():
         for p in sorted(out.iterdir()):
-            if NOTEBOOK_NAME.match(p.name):
+            if LESSON_NAME.match(p.name):
                 files[p.name] = p.read_text(encoding="utf-8")
         keys = out / ".keys"
         if keys.is_dir():

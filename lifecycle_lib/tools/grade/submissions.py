@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 import json
 
-from lifecycle_lib.exercises.format import cell_source
+from lifecycle_lib._util.notebooks import cell_source
 
 __all__ = ["MAX_NOTEBOOK_BYTES", "read_submission", "student_steps"]
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from lifecycle_lib._util.notebooks import cell_source, notebook_text, read_notebook, write_notebook
+from lifecycle_lib._util.notebooks import cell_source, notebook_text, read_notebook, rewrite_notebooks, write_notebook
 from lifecycle_lib.tools.course import CourseDir
 
 __all__ = [
@@ -166,15 +166,7 @@ def clean_paths(paths=None, check: bool = False) -> list[Path]:
     """
     if paths is None:
         paths = [folder for folder in CourseDir.default().notebook_folders if folder.is_dir()]
-    dirty = []
-    for path in _notebook_paths(paths):
-        nb = read_notebook(path)
-        clean = clean_notebook(nb)
-        if notebook_text(clean) != path.read_text(encoding="utf-8"):
-            dirty.append(path)
-            if not check:
-                write_notebook(clean, path)
-    return dirty
+    return rewrite_notebooks(_notebook_paths(paths), lambda nb, path: clean_notebook(nb), check=check)
 
 
 def main(argv=None) -> int:

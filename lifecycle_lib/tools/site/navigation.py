@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from lifecycle_lib._util.notebooks import cell_source, notebook_text, read_notebook, write_notebook
+from lifecycle_lib._util.notebooks import cell_source, read_notebook, rewrite_notebooks
 from lifecycle_lib.tools.course import LESSON_NAME, CourseDir, lesson_files
 
 __all__ = [
@@ -245,15 +245,9 @@ def add_navigation(folder=None, lessons=None, check: bool = False) -> list[Path]
     kind = _kind(folder)
     lessons_folder = Path(lessons) if lessons is not None else (folder if kind == "lesson" else folder.parent / "notebooks")
     titles = _lesson_titles(lessons_folder) if lessons_folder.is_dir() else {}
-    changed = []
-    for path in lesson_files(folder):
-        nb = read_notebook(path)
-        updated = with_navigation(nb, navigation_cells(path.name, titles, kind=kind))
-        if notebook_text(updated) != notebook_text(nb):
-            changed.append(path)
-            if not check:
-                write_notebook(updated, path)
-    return changed
+    return rewrite_notebooks(
+        lesson_files(folder), lambda nb, path: with_navigation(nb, navigation_cells(path.name, titles, kind=kind)),
+        check=check)
 
 
 def main(argv=None) -> int:
