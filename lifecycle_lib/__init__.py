@@ -24,7 +24,6 @@ __version__ = "0.1.0"
 # The short names a lesson uses, and the module each one stands for.
 _SHORT_NAMES = {
     "datasets": "lifecycle_lib.data.datasets",
-    "schema": "lifecycle_lib.data.schema",
     "readers": "lifecycle_lib.data.readers",
     "frameworks": "lifecycle_lib.analytics.frameworks",
     "segments": "lifecycle_lib.analytics.segments",

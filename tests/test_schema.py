@@ -2,7 +2,7 @@
 fix; every repair of usable-but-dirty data is listed in ``.quality`` and visible in the result.
 
 Covers the data layer's readers (``lifecycle_lib.data``: contracts, files, parsing, layouts,
-readers) and the ``schema`` module that still re-exports their names."""
+readers)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lifecycle_lib.data import contracts, files, layouts, parsing, readers, schema
+from lifecycle_lib.data import readers
 from lifecycle_lib.data.contracts import TABLES, validate
 from lifecycle_lib.data.files import read_table
 from lifecycle_lib.data.layouts import LAYOUT_NAMES, standardise
@@ -462,17 +462,6 @@ def test_named_columns_win_over_the_layout():
     assert found.layout == "shopify" and found.columns["amount"] == "Subtotal"
     assert "_refund_share" in found.frame  # refunds are still netted, per line
     assert found.frame["amount"].tolist() == raw["Subtotal"].tolist()  # not spread: the values as written
-
-
-def test_schema_re_exports_the_names_of_the_new_modules():
-    homes = {"Column": contracts, "TABLES": contracts, "ORDERS_FILE_COLUMNS": contracts,
-             "require_columns": contracts, "validate": contracts, "read_table": files, "parse_amounts": parsing,
-             "parse_dates": parsing, "LAYOUT_NAMES": layouts, "Finding": readers, "OrdersFile": readers,
-             "read_orders": readers}
-    assert readers.ORDERS_FILE_COLUMNS is contracts.ORDERS_FILE_COLUMNS  # all a lesson needs, in one module
-    for name, module in homes.items():
-        assert getattr(schema, name) is getattr(module, name), name
-    assert set(schema.__all__) == set(homes) | {"DataError"}
 
 
 def test_lessons_reach_the_readers_by_their_short_name():

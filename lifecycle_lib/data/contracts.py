@@ -168,7 +168,7 @@ def require_columns(frame, columns, *, what: str, fix: str | None = None) -> Non
     if not isinstance(frame, pd.DataFrame):
         raise TypeError(
             f"the {what} must be a pandas DataFrame, not {type(frame).__name__}; "
-            "load your file with pandas (or lifecycle_lib.data.schema.read_orders) first"
+            "load your file with pandas (or lifecycle_lib.data.readers.read_orders) first"
         )
     missing = [c for c in columns if c not in frame.columns]
     if missing:
@@ -227,7 +227,7 @@ def validate(df: pd.DataFrame, table: str, file=None) -> pd.DataFrame:
         raise DataError(
             f"expected a pandas DataFrame for the {table} table, got {type(df).__name__}",
             file=file,
-            fix="read the file with lifecycle_lib.data.schema.read_table() or pandas first",
+            fix="read the file with lifecycle_lib.data.files.read_table() or pandas first",
         )
     for col in TABLES[table]:
         if col.name not in df.columns:
