@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from lifecycle_lib._util.columns import fixed_width_words
+from lifecycle_lib.data.contracts import require_amounts
 from lifecycle_lib.errors import DataError
 
 __all__ = ["rfm_summary", "rfm_scores", "rfm_segments", "SEGMENTS", "SEGMENT_GRID", "SEGMENT_TACTICS"]
@@ -238,14 +239,8 @@ def rfm_summary(
         )
     ticks = _period_numbers(_as_naive_datetimes(transactions[datetime_col], datetime_col), freq)
     if monetary_value_col:
-        money = transactions[monetary_value_col]
-        if not pd.api.types.is_numeric_dtype(money.dtype) or pd.api.types.is_bool_dtype(money.dtype):
-            raise DataError(
-                f"amounts must be numbers, found {money.dtype}",
-                column=monetary_value_col,
-                fix="convert the column with pd.to_numeric (remove currency signs and thousands separators first)",
-            )
-        money = money.to_numpy(dtype="float64", na_value=np.nan)
+        require_amounts(transactions, monetary_value_col)
+        money = transactions[monetary_value_col].to_numpy(dtype="float64", na_value=np.nan)
         if np.isnan(money).any():
             raise DataError(
                 "missing amounts",

@@ -18,7 +18,7 @@ import pandas as pd
 
 from lifecycle_lib.errors import MAX_EXAMPLES, DataError
 
-__all__ = ["Column", "TABLES", "ORDERS_FILE_COLUMNS", "require_columns", "validate"]
+__all__ = ["Column", "TABLES", "ORDERS_FILE_COLUMNS", "require_columns", "require_amounts", "validate"]
 
 
 @dataclass(frozen=True)
@@ -177,6 +177,38 @@ def require_columns(frame, columns, *, what: str, fix: str | None = None) -> Non
             f"not found in the {what} (columns present: {present})",
             column=missing[0],
             fix=fix or "pass the right column name, or rename your column",
+        )
+
+
+def require_amounts(frame: pd.DataFrame, column: str) -> None:
+    """Check that ``frame[column]`` holds numbers (not text, not booleans): money is added up.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        A frame that has ``column`` (see :func:`require_columns`).
+    column : str
+        The column of amounts.
+
+    Raises
+    ------
+    DataError
+        Naming the column, the type found and how to convert it.
+
+    Examples
+    --------
+    >>> require_amounts(pd.DataFrame({"amount": [9.5, 3]}), "amount")
+    >>> require_amounts(pd.DataFrame({"amount": ["9,50 EUR"]}), "amount")
+    Traceback (most recent call last):
+    ...
+    lifecycle_lib.errors.DataError: column 'amount': amounts must be numbers, found str. Fix: convert the column with pd.to_numeric (remove currency signs and thousands separators first).
+    """
+    dtype = frame[column].dtype
+    if not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
+        raise DataError(
+            f"amounts must be numbers, found {dtype}",
+            column=column,
+            fix="convert the column with pd.to_numeric (remove currency signs and thousands separators first)",
         )
 
 

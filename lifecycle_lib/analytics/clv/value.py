@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from lifecycle_lib.analytics.clv._inputs import as_array, require
-from lifecycle_lib.errors import DataError
+from lifecycle_lib.data.contracts import require_amounts
 
 __all__ = ["DAYS_PER_YEAR", "historical_value", "simple_clv", "simple_five_year_value", "five_year_value"]
 
@@ -62,14 +62,8 @@ def historical_value(
     """
     require(orders, [customer_id_col, monetary_value_col], "orders",
             fix="pass the names of your columns as customer_id_col= and monetary_value_col=")
-    amounts = orders[monetary_value_col]
-    if not pd.api.types.is_numeric_dtype(amounts.dtype) or pd.api.types.is_bool_dtype(amounts.dtype):
-        raise DataError(
-            f"amounts must be numbers, found {amounts.dtype}",
-            column=monetary_value_col,
-            fix="convert the column with pd.to_numeric (remove currency signs and thousands separators first)",
-        )
-    paid = amounts.astype("float64")
+    require_amounts(orders, monetary_value_col)
+    paid = orders[monetary_value_col].astype("float64")
     if returned_col and returned_col in orders.columns:
         paid = paid.where(~orders[returned_col].fillna(False).astype(bool), 0.0)
     frame = pd.DataFrame({"customer": orders[customer_id_col], "paid": paid})
