@@ -29,6 +29,7 @@ file is not changed), so nbformat does not warn about missing ids either.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import re
@@ -221,6 +222,9 @@ async def _execute_once(run: Run, timeout: float, deadline: float, allow_errors:
             await asyncio.wait({task}, timeout=10)
         if task.done() and not task.cancelled():
             task.exception()  # retrieved, so asyncio does not print it as "never retrieved" at exit
+        # nbclient drops its exit hook only when its own clean-up finishes; a notebook stopped here has
+        # had its kernel killed already, and the hook would fail at exit on the manager it has let go.
+        atexit.unregister(client._cleanup_kernel)
         shutil.rmtree(scratch, ignore_errors=True)
 
 
