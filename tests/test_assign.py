@@ -117,3 +117,89 @@ def test_roster_mistakes_name_the_column_and_the_line(tmp_path, text, column, li
     assert info.value.fix
     assert cli.main(["assign", "--roster", str(roster), "--out", str(tmp_path / "out"), "--source", str(FIXTURES)]) == 2
     assert not (tmp_path / "out").exists()
+
+
+def _every_text_in(path: Path) -> list[str]:
+    """The file's text, and everything the package or a plain decoder can turn any part of it into."""
+    import base64
+    import binascii
+    import re
+    import zlib
+
+    from lifecycle_lib.exercises import keys
+
+    raw = path.read_bytes()
+    texts = [raw.decode("utf-8", "replace")]
+    for blob in re.findall(rb"[A-Za-z0-9+/=]{16,}(?:\n[A-Za-z0-9+/=]+)*", raw):
+        try:
+            decoded = base64.b64decode(blob.replace(b"\n", b""))
+        except (binascii.Error, ValueError):
+            continue
+        texts.append(decoded.decode("utf-8", "replace"))
+        try:
+            texts.append(zlib.decompress(decoded).decode("utf-8", "replace"))
+        except zlib.error:
+            pass
+    def strings(node):
+        if isinstance(node, dict):
+            return [s for k, v in node.items() for s in (str(k), *strings(v))]
+        if isinstance(node, list):
+            return [s for v in node for s in strings(v)]
+        return [str(node)]
+
+    for text in list(texts):
+        try:
+            texts.append("\n".join(strings(json.loads(text))))
+        except ValueError:
+            pass
+    if path.suffix == ".key":
+        data = keys.read_check_file(path)
+        texts.append(json.dumps(data))
+        for variant in data["variants"]:
+            texts.append(repr(keys.records_for(path, int(variant))))
+    return texts
+
+
+def test_no_file_of_a_handout_gives_back_a_line_of_an_answer_or_a_mistake(handout):
+    from lifecycle_lib.tools.build import exercise_notebook
+
+    solution = parse_solution(FIXTURES / f"{NAME}.ipynb")
+    given = {line.strip() for c in exercise_notebook(solution)["cells"] for line in "".join(c["source"]).splitlines()}
+    secret_lines = set()
+    for question in solution.questions:
+        for code in [question.code, *(m.code for m in question.mistakes)]:
+            secret_lines |= {line.strip() for line in code.splitlines() if len(line.strip()) >= 8} - given
+    assert len(secret_lines) >= 4
+    files = [p for p in handout.rglob("*") if p.is_file()]
+    assert any(p.suffix == ".key" for p in files) and any(p.suffix == ".ipynb" for p in files)
+    for path in files:
+        for text in _every_text_in(path):
+            leaked = [line for line in secret_lines if line in text]
+            assert not leaked, (path.relative_to(handout), leaked)
+
+
+def test_a_handout_key_holds_no_expected_value_of_its_variant(handout):
+    key = handout / "bo" / ".keys" / f"{NAME}.key"
+    text = key.read_text()
+    answers = expected_answers(FIXTURES / f"{NAME}.ipynb", 5)
+    aov = answers["q99_1"].value
+    assert f"{aov:.2f}" not in text and f"{aov:.4g}" not in text
+    for value in answers["q99_2"].value:
+        assert f"{value:.2f}" not in text
+    assert not any(f'"{item}"' in text or f"s:{item}" in text for item in answers["q99_3"].value)
+    assert list(json.loads(text)["variants"]) == ["5"]
+
+
+def test_the_leak_detector_finds_code_hidden_the_way_old_keys_hid_it(tmp_path):
+    import base64
+    import zlib
+
+    from lifecycle_lib.exercises.format import make_key
+
+    solution = parse_solution(FIXTURES / f"{NAME}.ipynb")
+    hidden = base64.b64encode(zlib.compress(json.dumps(make_key(solution)).encode())).decode()
+    path = tmp_path / "old.txt"
+    path.write_text("lifecycle-key 1\n" + "\n".join(hidden[i:i + 76] for i in range(0, len(hidden), 76)))
+    answer_line = solution.questions[0].code.strip().splitlines()[-1].strip()
+    assert answer_line not in path.read_text()
+    assert any(answer_line in text for text in _every_text_in(path))

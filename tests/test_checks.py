@@ -18,7 +18,7 @@ from lifecycle_lib.exercises.checks import check
 from lifecycle_lib.exercises.compare import Expected, compare, diagnose
 from lifecycle_lib.exercises.errors import CheckError, KeyProblem, NotAnswered, WrongAnswer
 from lifecycle_lib.exercises.format import SolutionError, make_key, parse_solution
-from lifecycle_lib.exercises.keys import KEY_HEADER, decode_key, encode_key, expected_answers
+from lifecycle_lib.exercises.keys import KEY_FORMAT, check_file_text, expected_answers, read_check_file, records_for
 from lifecycle_lib.tools import build
 
 FIXTURE = Path(__file__).parent / "fixtures" / "solutions" / "99_small_shop.ipynb"
@@ -34,7 +34,7 @@ def keyed_folder(tmp_path, monkeypatch):
     """A folder laid out like exercises/: the key in .keys/, the kernel's working folder set to it."""
     ex = parse_solution(FIXTURE)
     (tmp_path / ".keys").mkdir()
-    (tmp_path / ".keys" / "99_small_shop.key").write_text(encode_key(make_key(ex)))
+    (tmp_path / ".keys" / "99_small_shop.key").write_text(check_file_text(make_key(ex), [0, 7]))
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("LIFECYCLE_KEYS", raising=False)
     checks._CACHE.clear()
@@ -52,14 +52,42 @@ def test_numbers_within_tolerance_pass_and_outside_fail():
     assert compare(10, 10.0).ok
 
 
-def test_number_messages_give_direction_and_factor_but_never_the_value():
-    high = compare(0.123456, 0.5).message
-    assert "too high" in high and "0.123456" not in high and "0.12" not in high
-    assert "too low" in compare(0.123456, 0.1).message
+def test_number_messages_name_round_factors_but_never_the_value_or_its_direction():
+    wrong = compare(0.123456, 0.5).message
+    assert "not the expected one" in wrong and "0.123456" not in wrong and "0.12" not in wrong
+    assert "too high" not in wrong and "too low" not in compare(0.123456, 0.1).message  # nothing stored knows
     assert "100 times too large" in compare(0.123456, 12.3456).message
-    assert "factor of 3" in compare(0.123456, 0.370368).message
+    assert "100 times too small" in compare(12.3456, 0.123456).message
+    assert "7 times too small" in compare(70.0, 10.0).message
     assert "wrong sign" in compare(0.123456, -0.123456).message
     assert "NaN" in compare(0.123456, float("nan")).message
+    assert "infinite" in compare(0.123456, float("inf")).message
+
+
+@pytest.mark.parametrize("rtol", [1e-6, 1e-3, 5e-3])
+@pytest.mark.parametrize("expected", [0.123456, -3.5, 2219, 1e-7, 7.25e9])
+def test_the_fingerprint_accepts_everything_within_the_tolerance_and_nothing_beyond_three_times_it(expected, rtol):
+    spec = {"rtol": rtol, "atol": 0}
+    for step in (0.0, 0.3, 0.6, 0.99):
+        for sign in (1, -1):
+            assert compare(expected, expected * (1 + sign * step * rtol), spec).ok, (expected, step, sign)
+    for step in (3.01, 5, 100):
+        for sign in (1, -1):
+            assert not compare(expected, expected * (1 + sign * step * rtol), spec).ok, (expected, step, sign)
+
+
+def test_an_absolute_tolerance_is_a_grid_of_whole_units():
+    spec = {"atol": 0.5}
+    assert compare(34, 34.0, spec).ok and compare(34, 34.49, spec).ok and compare(34, 33.51, spec).ok
+    assert not compare(34, 35, spec).ok and not compare(34, 33, spec).ok
+    assert compare(0, 0.2, spec).ok and not compare(0, 1.0, spec).ok
+    assert compare(0, 0.0, {"atol": 0}).ok and not compare(0, 1e-12, {"atol": 0}).ok
+
+
+def test_answers_the_grader_could_not_compare_are_wrong_not_errors():
+    assert not compare(0.5, 10**400).ok  # too large for a float
+    assert not compare(pd.Series([1.0], name="a"), pd.Series([1.0], name=frozenset({"a"}), index=[1])).ok
+    assert not compare({"a", "b"}, [[1, 2], {3: 4}], {"kind": "set"}).ok
 
 
 def test_type_mismatches_name_expected_type_and_received_type():
@@ -78,7 +106,7 @@ def test_frames_report_shape_and_columns():
     v = compare(exp, exp.iloc[:1])
     assert not v.ok and "1 row" in v.message
     v = compare(exp, exp.assign(revenue=[10.0, 25.0]))
-    assert not v.ok and "column 'revenue' differs in 1 row" in v.message and "too high" in v.message
+    assert not v.ok and "column 'revenue' differs in 1 row" in v.message and "25" not in v.message.replace("25.0", "")
     assert compare(exp, exp.iloc[::-1]).ok  # rows matched by label, any order
     assert not compare(exp, exp.iloc[::-1], {"ordered": True}).ok
 
@@ -145,7 +173,7 @@ def test_check_raises_a_teaching_error_with_the_mistake_hint(keyed_folder, answe
     with pytest.raises(WrongAnswer) as info:
         check("q99_1", total, variant=0)
     text = str(info.value)
-    assert "too high" in text and "Hint: That is the total revenue." in text
+    assert "not the expected one" in text and "Hint: That is the total revenue." in text
     assert f"{answers['q99_1'].value:.4}" not in text
 
 
@@ -187,18 +215,33 @@ def test_mistakes_do_not_leak_into_later_questions():
 # ---------------------------------------------------------------- keys and generated notebooks
 
 
-def test_key_holds_code_not_values_and_is_not_plain_text(answers):
+def test_the_check_file_holds_neither_code_nor_values(answers):
     ex = parse_solution(FIXTURE)
-    text = encode_key(make_key(ex))
-    decoded = json.dumps(decode_key(text))
-    assert text.splitlines()[0] == KEY_HEADER
-    assert "amount" not in text and "mean()" not in text  # the answer code is not readable either
+    text = check_file_text(make_key(ex), [0])
+    data = json.loads(text)
+    assert data["format"] == KEY_FORMAT and list(data["variants"]) == ["0"]
+    for cell in make_key(ex)["cells"]:
+        for line in cell["source"].splitlines():
+            assert len(line.strip()) < 8 or line.strip() not in text, line
     aov = answers["q99_1"].value
     for shown in (f"{aov:.2f}", f"{aov:.3f}", repr(aov)):
-        assert shown not in text and shown not in decoded
+        assert shown not in text
     for value in answers["q99_2"].value:
-        assert f"{value:.2f}" not in decoded
-    assert 'revenue.idxmax()' in decoded  # what it holds instead: the code
+        assert f"{value:.2f}" not in text
+    assert "average order value" not in text  # the explanation is sealed under the right answer
+    assert set(answers["q99_3"].value) and not any(f"\"{item}\"" in text or f"s:{item}" in text for item in answers["q99_3"].value)
+
+
+def test_the_check_file_serves_its_variants_only(tmp_path):
+    ex = parse_solution(FIXTURE)
+    path = tmp_path / "99_small_shop.key"
+    path.write_text(check_file_text(make_key(ex), [3]))
+    assert set(records_for(path, 3)) == {"q99_1", "q99_2", "q99_3", "q99_4"}
+    with pytest.raises(KeyProblem, match="variant 3 only, not variant 0"):
+        records_for(path, 0)
+    path.write_text("lifecycle-key 1\neJwLycxLVUhUKM/PS1EoLkkFABRbA8o=\n")
+    with pytest.raises(KeyProblem, match="not a check file"):
+        read_check_file(path)
 
 
 def test_exercise_notebook_hides_answers_mistakes_and_outputs():

@@ -15,7 +15,7 @@ import pkgutil
 import pytest
 
 import lifecycle_lib
-from lifecycle_lib.exercises.checks import Expected
+from lifecycle_lib.exercises.compare import Expected
 
 
 def _public_modules() -> list[str]:

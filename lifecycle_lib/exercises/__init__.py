@@ -9,8 +9,11 @@ The modules, each importing only those listed before it:
 * :mod:`~lifecycle_lib.exercises.errors`: what a check raises;
 * :mod:`~lifecycle_lib.exercises.format`: the solution format (questions, mistakes, cell roles, keys' content);
 * :mod:`~lifecycle_lib.exercises.kinds`: naming a value's type and shape without showing it;
-* :mod:`~lifecycle_lib.exercises.compare`: judging an answer (:class:`Verdict`, ``compare``, ``diagnose``);
-* :mod:`~lifecycle_lib.exercises.keys`: encoding keys, finding them, computing the expected answers;
+* :mod:`~lifecycle_lib.exercises.tokens`: values as tokens at a question's tolerance, and their salted digests;
+* :mod:`~lifecycle_lib.exercises.compare`: fingerprints of expected values and judging an answer against
+  one (:class:`Verdict`, ``fingerprint``, ``judge``, ``record``, ``compare``, ``diagnose``);
+* :mod:`~lifecycle_lib.exercises.keys`: computing the expected answers, writing and finding check files
+  (which hold fingerprints, never code or values);
 * :mod:`~lifecycle_lib.exercises.checks`: ``check`` itself.
 """
 

@@ -12,23 +12,21 @@ variant of the notebook in use*, and teaches either way:
 Because the check cell raises, ``pytest --nbval-lax exercises/07_....ipynb`` fails exactly the check
 cells of the questions that are unanswered or wrong.
 
-The first check of a notebook finds the exercise's key (:func:`lifecycle_lib.exercises.keys.find_key`),
-runs its code once for the notebook's ``variant`` and caches the result; the comparison is
-:func:`lifecycle_lib.exercises.compare.diagnose`.
+The first check of a notebook finds the exercise's check file
+(:func:`lifecycle_lib.exercises.keys.find_key`) and reads the records of the notebook's ``variant``
+(:func:`lifecycle_lib.exercises.keys.records_for`); the judgement is
+:func:`lifecycle_lib.exercises.compare.judge_record`. A check file holds no expected value and no
+solution code: salted digests, the expected type and shape, and the typical mistakes' hints.
 """
 
 from __future__ import annotations
 
 import sys
 
-from lifecycle_lib.exercises.compare import Expected, diagnose
+from lifecycle_lib.exercises.compare import judge_record
 from lifecycle_lib.exercises.errors import CheckError, KeyProblem, NotAnswered, WrongAnswer
-from lifecycle_lib.exercises.keys import (
-    encode_key,  # noqa: F401 - tools.build.verify writes keys as checks.encode_key
-    expected_answers,
-    find_key,
-)
-from lifecycle_lib.exercises.kinds import describe, plural
+from lifecycle_lib.exercises.keys import find_key, records_for
+from lifecycle_lib.exercises.kinds import plural
 
 __all__ = ["check", "CheckError", "NotAnswered", "WrongAnswer", "KeyProblem"]
 
@@ -36,15 +34,15 @@ __all__ = ["check", "CheckError", "NotAnswered", "WrongAnswer", "KeyProblem"]
 _CACHE: dict = {}
 
 
-def _expected_for(qid: str, variant, start=None) -> Expected:
+def _record_for(qid: str, variant, start=None) -> dict:
     path = find_key(qid, start)
     stamp = (str(path), path.stat().st_mtime_ns, repr(variant))
     if stamp not in _CACHE:
-        _CACHE[stamp] = expected_answers(path, variant)
-    answers = _CACHE[stamp]
-    if qid not in answers:
+        _CACHE[stamp] = records_for(path, variant)
+    records = _CACHE[stamp]
+    if qid not in records:
         raise KeyProblem(f"There is no question {qid} in {path.name}. Check cells must keep the id they came with.")
-    return answers[qid]
+    return records[qid]
 
 
 def check(qid: str, answer, *, variant=None) -> None:
@@ -80,14 +78,14 @@ def check(qid: str, answer, *, variant=None) -> None:
     ``variant = 2`` plays the notebook's parameters cell:
 
     >>> import os, tempfile
-    >>> from lifecycle_lib.exercises.keys import encode_key
+    >>> from lifecycle_lib.exercises.keys import check_file_text
     >>> folder = tempfile.mkdtemp()
     >>> key = {"exercise": "01_demo",
     ...        "cells": [{"kind": "parameters", "source": "variant = 0"},
     ...                  {"kind": "answer", "id": "q01_1", "source": "n = 3 + variant"},
     ...                  {"kind": "mistake", "id": "q01_1", "source": "n = 3 * variant", "hint": "Add, do not multiply."}],
     ...        "questions": {"q01_1": {"answer": "n", "compare": {}, "points": 1, "explain": None}}}
-    >>> _ = open(os.path.join(folder, "01_demo.key"), "w").write(encode_key(key))
+    >>> _ = open(os.path.join(folder, "01_demo.key"), "w").write(check_file_text(key, [2]))
     >>> os.environ["LIFECYCLE_KEYS"] = folder
     >>> variant = 2
     >>> check("q01_1", 5)
@@ -95,7 +93,7 @@ def check(qid: str, answer, *, variant=None) -> None:
     >>> check("q01_1", 6)
     Traceback (most recent call last):
     ...
-    lifecycle_lib.exercises.errors.WrongAnswer: q01_1 is not right yet. Expected a number; your number (6) is too high.
+    lifecycle_lib.exercises.errors.WrongAnswer: q01_1 is not right yet. Expected a number; your number (6) is not the expected one.
     Hint: Add, do not multiply.
     >>> check("q01_1", ...)
     Traceback (most recent call last):
@@ -107,19 +105,19 @@ def check(qid: str, answer, *, variant=None) -> None:
     if variant is None:
         caller = sys._getframe(1).f_globals
         variant = caller.get("variant", 0)
-    expected = _expected_for(qid, variant)
+    rec = _record_for(qid, variant)
     if answer is Ellipsis or answer is None:
         raise NotAnswered(
             f"{qid} is not answered yet: replace the ... in the answer cell with code that computes "
-            f"{expected.answer} ({describe(expected.value)} is expected), run that cell, then this one."
+            f"{rec['answer']} ({rec['fp']['describe']} is expected), run that cell, then this one."
         ) from None
-    verdict = diagnose(expected, answer)
+    verdict, explain = judge_record(rec, answer)
     if not verdict.ok:
         text = f"{qid} is not right yet. {verdict.message}"
         if verdict.hint:
             text += f"\nHint: {verdict.hint}"
         raise WrongAnswer(text) from None
-    points = expected.points
+    points = rec["points"]
     print(f"{qid}: correct ({plural(points, 'point') if isinstance(points, int) else f'{points} points'}). {verdict.message}")
-    if expected.explain:
-        print(expected.explain)
+    if explain:
+        print(explain)

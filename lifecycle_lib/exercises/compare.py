@@ -1,10 +1,18 @@
-"""Comparing an answer with the expected one, in words that teach without giving the answer away.
+"""Judging an answer against a question's fingerprint, in words that teach without giving the answer away.
 
-:func:`compare` judges a received value against the expected one under a question's compare
-settings and returns a :class:`Verdict` whose message says what kind of object was expected
-(type, shape), what was received and in which direction the value is off (too high, too low, off
-by a factor). :func:`diagnose` adds the hint of a matching typical mistake of an :class:`Expected`.
-No message ever shows the expected value. The self-check and the grader both judge with these::
+A question's expected value is turned into a *fingerprint* (:func:`fingerprint`): its type and
+shape in words, plus salted digests of its tokens (:mod:`lifecycle_lib.exercises.tokens`), so that
+the value itself cannot be read back. :func:`judge` compares a received answer with a fingerprint
+and returns a :class:`Verdict` whose message says what kind of object was expected (type, shape),
+what was received, which items or rows differ and, for a number, whether it is off by a round
+factor (100, 1000, 7, 12, the sign). It cannot say *how far* a number is off, because nothing
+stored knows.
+
+:func:`record` makes the whole check of one question (the fingerprint of the right answer, of each
+typical mistake with its hint, and the explanation, readable only with the right answer);
+:func:`judge_record` runs it. The self-check, the exercise builder and the grader all judge this way,
+so a check in a notebook and the grade agree. :func:`compare` and :func:`diagnose` do the same
+for values at hand::
 
     from lifecycle_lib.exercises.compare import diagnose
     from lifecycle_lib.exercises.keys import expected_answers
@@ -14,17 +22,39 @@ No message ever shows the expected value. The self-check and the grader both jud
 
 from __future__ import annotations
 
-import math
+import hashlib
 import sys
 from dataclasses import dataclass, field
 from typing import Any
 
-from lifecycle_lib.exercises.kinds import as_items, describe, kind_of, plain_item, plural, shorten
+from lifecycle_lib.exercises.kinds import as_items, describe, kind_of, plural, shorten
+from lifecycle_lib.exercises.tokens import (
+    SLOW_ROUNDS,
+    Tolerance,
+    digest,
+    item_token,
+    number_candidates,
+    number_token,
+    seal,
+    unseal,
+    value_candidates,
+    value_token,
+)
 
-__all__ = ["Verdict", "Expected", "compare", "diagnose"]
+__all__ = ["Verdict", "Expected", "fingerprint", "judge", "record", "judge_record", "compare", "diagnose"]
 
-_DEFAULT_RTOL = 1e-6
-_DEFAULT_ATOL = 1e-9
+#: Factors a number answer is commonly off by, and what each suggests.
+_FACTORS = (
+    (100.0, "is about 100 times too large (a percentage instead of a fraction?)"),
+    (0.01, "is about 100 times too small (a fraction where a percentage was asked?)"),
+    (1000.0, "is about 1000 times too large"),
+    (0.001, "is about 1000 times too small"),
+    (7.0, "is about 7 times too large (weeks and days mixed up?)"),
+    (1 / 7, "is about 7 times too small (weeks and days mixed up?)"),
+    (12.0, "is about 12 times too large (months and years mixed up?)"),
+    (1 / 12, "is about 12 times too small (months and years mixed up?)"),
+    (-1.0, "has the wrong sign"),
+)
 
 
 @dataclass(frozen=True)
@@ -67,8 +97,10 @@ class Verdict:
 class Expected:
     """What one question expects for one variant: the value, how to compare, and the typical mistakes.
 
-    ``mistakes`` is a list of ``(value, hint)`` pairs computed by the solution's mistake cells.
-    Its printed form describes the value without showing it, like every message of the checks.
+    Only the course's tools hold one (the builder, ``assign`` and the grader compute it from the
+    solution); what leaves them is its :func:`record`. ``mistakes`` is a list of ``(value, hint)``
+    pairs computed by the solution's mistake cells. Its printed form describes the value without
+    showing it, like every message of the checks.
 
     Parameters
     ----------
@@ -79,7 +111,7 @@ class Expected:
     value : object
         The expected value for this variant.
     spec : dict, optional
-        The question's compare settings (see :func:`compare`).
+        The question's compare settings (see :func:`fingerprint`).
     mistakes : list of tuple, optional
         ``(value, hint)`` of every typical mistake that could be computed for this variant.
     points : float, default 1
@@ -112,16 +144,514 @@ class Expected:
 
 
 # --------------------------------------------------------------------------------------------------
-# comparing
+# fingerprints
 
 
-def compare(expected, received, spec: dict | None = None) -> Verdict:
-    """Compare a received answer with the expected one under a question's compare ``spec``.
+class _Hasher:
+    """Digests of one salt, remembered: a received token is hashed once however often it is looked up."""
+
+    def __init__(self, salt: str, rounds: int):
+        self.salt, self.rounds, self._memo = salt, int(rounds), {}
+
+    def __call__(self, token: str, slow: bool = False) -> str:
+        key = (token, slow)
+        if key not in self._memo:
+            self._memo[key] = digest(self.salt, token, self.rounds if slow else 1)
+        return self._memo[key]
+
+
+def _norm_text(s: str, fold: bool) -> str:
+    s = " ".join(str(s).split())
+    return s.lower() if fold else s
+
+
+def _labels(frame_or_series, ignore_index: bool) -> list[str]:
+    if ignore_index:
+        return [f"n:{i}" for i in range(len(frame_or_series))]
+    return [item_token(v) for v in frame_or_series.index]
+
+
+def _kind_for(value, spec: dict) -> str:
+    wanted = spec.get("kind", "auto")
+    if wanted in ("choice", "set"):
+        return wanted
+    kind = kind_of(value)
+    if kind == "list" and getattr(value, "ndim", 1) != 1:
+        kind = "array"
+    return kind
+
+
+def fingerprint(value, spec: dict | None = None, *, salt: str, rounds: int = SLOW_ROUNDS) -> dict:
+    """What a check needs to recognise ``value``, with ``value`` itself not readable from it.
 
     ``spec`` keys: ``kind`` (``"auto"`` by default, ``"set"`` for an unordered collection,
     ``"choice"`` with ``options``), ``rtol``/``atol`` for numbers (defaults 1e-6 / 1e-9),
     ``ignore_index`` (compare Series/DataFrame rows by position), ``ordered`` (rows must also be
-    in the same order), ``ignore_case`` for strings. The message never shows the expected value.
+    in the same order), ``ignore_case`` for strings (default True).
+
+    Parameters
+    ----------
+    value : object
+        The value to recognise: a number, boolean, string, set, list, 1-d or n-d array, dict,
+        Series or DataFrame.
+    spec : dict, optional
+        The question's compare settings.
+    salt : str
+        Hexadecimal salt of the digests.
+    rounds : int, default SLOW_ROUNDS
+        PBKDF2 rounds for a value that stands alone (1 for a fingerprint kept in memory).
+
+    Returns
+    -------
+    dict
+        Plain JSON: ``kind``, ``describe`` (type and shape in words), the tolerance, and digests.
+
+    Raises
+    ------
+    TypeError
+        When a value of this type cannot be checked without storing it.
+
+    Examples
+    --------
+    >>> fp = fingerprint(0.25, {"rtol": 0.01}, salt="00", rounds=1)
+    >>> sorted(fp), fp["describe"]
+    (['d', 'describe', 'kind', 'tol', 'x'], 'a number')
+    >>> "0.25" in str(fp)
+    False
+    """
+    spec = dict(spec or {})
+    tol = Tolerance.of(spec)
+    h = _Hasher(salt, rounds)
+    kind = _kind_for(value, spec)
+    fp: dict = {"kind": kind, "describe": describe(value)}
+    if kind == "number":
+        fp["tol"] = tol.as_list()
+        fp["d"] = h(number_token(value, tol), slow=True)
+        fp["x"] = []
+        scaled = [(f, m) for f, m in _FACTORS if float(value) != 0 and abs(float(value)) != float("inf") and float(value) == float(value)]
+        for factor, message in scaled:
+            fp["x"].append([h(number_token(float(value) * factor, tol), slow=True), message])
+    elif kind == "bool":
+        fp["d"] = h(f"b:{bool(value)}", slow=True)
+    elif kind == "string":
+        fold = bool(spec.get("ignore_case", True))
+        fp["fold"] = fold
+        fp["d"] = h("s:" + _norm_text(value, fold), slow=True)
+    elif kind == "choice":
+        options = list(spec.get("options", []))
+        if value not in options:
+            raise TypeError(f"the expected choice {shorten(value)} is not one of the options {options}")
+        fp.update(options=options, fold=bool(spec.get("ignore_case", True)), d=h(item_token(value), slow=True))
+    elif kind == "set":
+        items = as_items(value)
+        if items is None:
+            raise TypeError(f"a set question needs a collection as its answer, not {describe(value)}")
+        tokens = {item_token(v) for v in items}
+        fp.update(n=len(tokens), items=sorted(h(t) for t in tokens))
+    elif kind in ("list", "array"):
+        import numpy as np
+
+        flat = list(np.asarray(value).ravel()) if kind == "array" else as_items(value)
+        tokens = [value_token(v, tol) for v in flat]
+        fp.update(n=len(flat), tol=tol.as_list(), at=sorted(h(f"{i}={t}") for i, t in enumerate(tokens)),
+                  bag=sorted({h(t) for t in tokens}))
+        if kind == "array":
+            fp["shape"] = list(np.asarray(value).shape)
+    elif kind == "dict":
+        fp.update(n=len(value), tol=tol.as_list(), keys=sorted(h(item_token(k)) for k in value),
+                  at=sorted(h(f"{item_token(k)}={value_token(v, tol)}") for k, v in value.items()))
+    elif kind in ("series", "frame"):
+        ignore_index = bool(spec.get("ignore_index")) or not value.index.is_unique
+        labels = _labels(value, ignore_index)
+        pd = sys.modules["pandas"]
+        fp.update(n=len(value), tol=tol.as_list(), ignore_index=ignore_index, ordered=bool(spec.get("ordered")),
+                  index_names=[None if n is None else str(n) for n in value.index.names],
+                  range_index=isinstance(value.index, pd.RangeIndex), labels=sorted(h(t) for t in labels),
+                  order=hashlib.sha256("\n".join(h(t) for t in labels).encode()).hexdigest()[:24])
+        if kind == "series":
+            fp["at"] = sorted(h(f"{lab}={value_token(v, tol)}") for lab, v in zip(labels, value.tolist()))
+        else:
+            fp["columns"] = [str(c) for c in value.columns]
+            fp["at"] = {str(c): sorted(h(f"{lab}={value_token(v, tol)}") for lab, v in zip(labels, value[c].tolist()))
+                        for c in value.columns}
+    else:
+        raise TypeError(f"{describe(value)} cannot be checked without storing it: answer with a number, text, "
+                        f"boolean, collection, dict, Series or DataFrame")
+    return fp
+
+
+# --------------------------------------------------------------------------------------------------
+# judging: each returns (Verdict, secret); the secret (the matched tokens) opens the explanation
+
+
+def _wrong(message: str):
+    return Verdict(False, message), None
+
+
+def judge(fp: dict, received, *, salt: str, rounds: int = SLOW_ROUNDS, hasher=None) -> tuple[Verdict, str | None]:
+    """Compare a received answer with a :func:`fingerprint`.
+
+    Parameters
+    ----------
+    fp : dict
+        The fingerprint of the expected value.
+    received : object
+        The learner's answer.
+    salt : str
+        The fingerprint's salt.
+    rounds : int, default SLOW_ROUNDS
+        The fingerprint's PBKDF2 rounds.
+    hasher : callable, optional
+        A shared digest memo of this salt, so that judging one answer against several fingerprints
+        hashes each of its tokens once.
+
+    Returns
+    -------
+    tuple of (Verdict, str or None)
+        The verdict, and when it is right the answer's tokens (which open a sealed explanation).
+
+    Examples
+    --------
+    >>> fp = fingerprint(0.25, {"rtol": 0.01}, salt="00", rounds=1)
+    >>> judge(fp, 0.2501, salt="00", rounds=1)[0]
+    Verdict(ok=True, message='Right: a number that matches.')
+    >>> judge(fp, 25.0, salt="00", rounds=1)[0].message
+    'Expected a number; your number (25.0) is about 100 times too large (a percentage instead of a fraction?).'
+    """
+    h = hasher or _Hasher(salt, rounds)
+    if received is Ellipsis or received is None:
+        return _wrong(f"Not answered yet: expected {fp['describe']}; the answer is {describe(received)}.")
+    kind = fp["kind"]
+    try:
+        verdict, secret = _JUDGES[kind](fp, received, h)
+    except (TypeError, ValueError, AttributeError, OverflowError, RecursionError) as exc:
+        return _wrong(f"Expected {fp['describe']}; your answer could not be compared ({type(exc).__name__}).")
+    if verdict.ok and not verdict.message:
+        verdict = Verdict(True, f"Right: {fp['describe']} that matches.")
+    return verdict, secret
+
+
+def _tolerance_words(tol: Tolerance) -> str:
+    if tol.rtol >= 1e-4:
+        return f" (within {tol.rtol:g} relative tolerance)"
+    if tol.atol >= 1e-3:
+        return f" (within {tol.atol:g})"
+    return ""
+
+
+def _judge_number(fp, received, h):
+    rkind = kind_of(received)
+    if rkind != "number":
+        if rkind in ("series", "list", "array", "frame"):
+            return _wrong(f"Expected a single number; you gave {describe(received)}. Reduce it to one value (an aggregate such as .sum(), .mean() or len(), or pick one with .iloc[0]).")
+        if rkind == "string":
+            return _wrong(f"Expected a number; you gave a string ({shorten(received)}). Compute the number instead of writing text (no quotes).")
+        return _wrong(f"Expected a number; you gave {describe(received, reveal=True)}.")
+    tol = Tolerance(*fp["tol"])
+    found = {h(c, slow=True): c for c in number_candidates(received, tol)}
+    if fp["d"] in found:
+        return Verdict(True, ""), found[fp["d"]]
+    shown = shorten(received)
+    if found and next(iter(found.values())) == "na":
+        return _wrong(f"Expected a number; your number ({shown}) is NaN (not a number): look for a division by zero or missing values.")
+    if found and next(iter(found.values())) in ("+inf", "-inf"):
+        return _wrong(f"Expected a number; your number ({shown}) is infinite: look for a division by zero.")
+    for d, words in fp.get("x", []):
+        if d in found:
+            return _wrong(f"Expected a number; your number ({shown}) {words}.")
+    return _wrong(f"Expected a number{_tolerance_words(tol)}; your number ({shown}) is not the expected one.")
+
+
+def _judge_bool(fp, received, h):
+    if kind_of(received) != "bool":
+        return _wrong(f"Expected a boolean (True or False); you gave {describe(received, reveal=True)}.")
+    token = f"b:{bool(received)}"
+    if h(token, slow=True) == fp["d"]:
+        return Verdict(True, ""), token
+    return _wrong(f"Expected a boolean (True or False); your {bool(received)} is not right for this data.")
+
+
+def _judge_string(fp, received, h):
+    if kind_of(received) != "string":
+        return _wrong(f"Expected a string; you gave {describe(received, reveal=True)}.")
+    token = "s:" + _norm_text(received, fp["fold"])
+    if h(token, slow=True) == fp["d"]:
+        return Verdict(True, ""), token
+    return _wrong(f"Expected a string; your text ({shorten(received)}) is not the expected one.")
+
+
+def _judge_choice(fp, received, h):
+    options = fp["options"]
+    listed = ", ".join(repr(o) for o in options)
+    if isinstance(received, str):
+        matches = [o for o in options if isinstance(o, str) and _norm_text(o, fp["fold"]) == _norm_text(received, fp["fold"])]
+    else:
+        matches = [o for o in options if not isinstance(o, str) and item_token(o) == item_token(received)]
+    if not matches:
+        return _wrong(f"{shorten(received)} is not one of the options: {listed}.")
+    token = item_token(matches[0])
+    if h(token, slow=True) == fp["d"]:
+        return Verdict(True, f"Right: {matches[0]!r} is the best of the options."), token
+    return _wrong(f"{matches[0]!r} is one of the options, but not the best one for this data. Options: {listed}.")
+
+
+def _judge_set(fp, received, h):
+    got = as_items(received)
+    if got is None:
+        return _wrong(f"Expected a collection of items (any order); you gave {describe(received, reveal=True)}.")
+    tokens = {}
+    for v in got:
+        tokens.setdefault(item_token(v), v)
+    found = {h(t): t for t in tokens}
+    wanted = set(fp["items"])
+    if set(found) == wanted:
+        if len(got) != len(tokens):
+            return _wrong("Your collection has the right items but some of them more than once: remove the duplicates (e.g. with set() or .unique()).")
+        return Verdict(True, f"Right: the {plural(fp['n'], 'expected item')}, in any order."), "\n".join(sorted(tokens))
+    missing = len(wanted - set(found))
+    extra = sorted((tokens[t] for d, t in found.items() if d not in wanted), key=repr)
+    parts = [f"Expected a collection of {plural(fp['n'], 'distinct item')} (any order); you gave {plural(len(tokens), 'distinct item')}."]
+    if missing:
+        parts.append(f"{plural(missing, 'expected item')} {'is' if missing == 1 else 'are'} missing.")
+    if extra:
+        shown = ", ".join(shorten(v, 30) for v in extra[:8]) + (", ..." if len(extra) > 8 else "")
+        parts.append(f"{'This item does' if len(extra) == 1 else 'These items do'} not belong: {shown}.")
+    return _wrong(" ".join(parts))
+
+
+def _matched(entries: list[tuple[str, object]], wanted: set, tol: Tolerance, h) -> tuple[list[str], int]:
+    """For ``(label token, value)`` pairs: the matched entry tokens and how many pairs did not match."""
+    matched, missed = [], 0
+    for label, value in entries:
+        for candidate in value_candidates(value, tol):
+            entry = f"{label}={candidate}"
+            if h(entry) in wanted:
+                matched.append(entry)
+                break
+        else:
+            missed += 1
+    return matched, missed
+
+
+def _judge_list(fp, received, h):
+    rkind = kind_of(received)
+    if rkind == "set":
+        return _wrong(f"Expected {fp['describe']} in a specific order; you gave a set, which has no order. Use a sorted list.")
+    if rkind not in ("list", "series", "array"):
+        return _wrong(f"Expected {fp['describe']}; you gave {describe(received, reveal=True)}.")
+    np = sys.modules.get("numpy")
+    if fp["kind"] == "array" or rkind == "array":
+        arr = np.asarray(received)
+        if "shape" in fp and list(arr.shape) != fp["shape"]:
+            return _wrong(f"Expected {fp['describe']}; you gave an array of shape {tuple(arr.shape)}.")
+        got = list(arr.ravel())
+    else:
+        got = as_items(received)
+    if len(got) != fp["n"]:
+        return _wrong(f"Expected {fp['describe']}; you gave {plural(len(got), 'item')}.")
+    tol = Tolerance(*fp["tol"])
+    wanted = set(fp["at"])
+    matched, missed = _matched([(str(i), v) for i, v in enumerate(got)], wanted, tol, h)
+    if not missed:
+        return Verdict(True, ""), "\n".join(matched)
+    bag = set(fp["bag"])
+    if all(any(h(c) in bag for c in value_candidates(v, tol)) for v in got):
+        return _wrong(f"Your {len(got)} items are the right ones but in the wrong order: sort them as the question asks.")
+    return _wrong(f"Expected {fp['describe']}; {plural(missed, 'item')} of yours {'is' if missed == 1 else 'are'} not the expected one{'s' if missed != 1 else ''}.")
+
+
+def _judge_dict(fp, received, h):
+    if kind_of(received) != "dict":
+        return _wrong(f"Expected {fp['describe']}; you gave {describe(received, reveal=True)}.")
+    keys = {item_token(k): k for k in received}
+    found = {h(t): t for t in keys}
+    wanted = set(fp["keys"])
+    if set(found) != wanted:
+        missing = len(wanted - set(found))
+        extra = sorted((keys[t] for d, t in found.items() if d not in wanted), key=repr)
+        text = f"Expected {fp['describe']}; you gave {plural(len(keys), 'entry')}."
+        if missing:
+            text += f" {plural(missing, 'expected key')} missing."
+        if extra:
+            text += f" Keys that do not belong: {', '.join(shorten(k, 30) for k in extra[:8])}."
+        return _wrong(text)
+    tol = Tolerance(*fp["tol"])
+    matched, missed = _matched([(item_token(k), v) for k, v in received.items()], set(fp["at"]), tol, h)
+    if missed:
+        return _wrong(f"Expected {fp['describe']}; the keys are right, but {plural(missed, 'value')} {'is' if missed == 1 else 'are'} not.")
+    return Verdict(True, ""), "\n".join(sorted(matched))
+
+
+def _judge_labels(fp, received, h) -> Verdict | list[str]:
+    """The received rows' label tokens, or a Verdict saying why they are not the expected ones."""
+    pd = sys.modules["pandas"]
+    labels = _labels(received, fp["ignore_index"])
+    found = [h(t) for t in labels]
+    if sorted(found) == fp["labels"]:
+        if fp["ordered"] and hashlib.sha256("\n".join(found).encode()).hexdigest()[:24] != fp["order"]:
+            return Verdict(False, "Your rows are the right ones but in a different order: sort them as the question asks.")
+        return labels
+    names = [n for n in fp["index_names"] if n is not None]
+    hint = ""
+    if isinstance(received, pd.DataFrame) and names and all(n in map(str, received.columns) for n in names):
+        hint = f" The expected rows are labelled by {names}: use .set_index({names[0]!r})." if len(names) == 1 else f" Use .set_index({names})."
+    elif names and [None if n is None else str(n) for n in received.index.names] != fp["index_names"]:
+        hint = f" The expected rows are labelled by {names}; yours by {list(received.index.names)}."
+    elif not names and fp["range_index"]:
+        hint = " The expected rows are numbered 0, 1, 2, ...: use .reset_index(drop=True) on yours."
+    return Verdict(False, f"The row labels (index) of your answer are not the expected ones.{hint}")
+
+
+def _judge_series(fp, received, h):
+    pd = sys.modules["pandas"]
+    if isinstance(received, pd.DataFrame) and received.shape[1] == 1:
+        return _wrong(f"Expected {fp['describe']}; you gave a DataFrame with one column. Select the column to get a Series (frame['{received.columns[0]}']).")
+    if not isinstance(received, pd.Series):
+        return _wrong(f"Expected {fp['describe']}; you gave {describe(received, reveal=True)}.")
+    if len(received) != fp["n"]:
+        return _wrong(f"Expected {fp['describe']}; you gave a Series with {plural(len(received), 'row')}.")
+    labels = _judge_labels(fp, received, h)
+    if isinstance(labels, Verdict):
+        return labels, None
+    matched, missed = _matched(list(zip(labels, received.tolist())), set(fp["at"]), Tolerance(*fp["tol"]), h)
+    if missed:
+        return _wrong(f"Expected {fp['describe']}; {plural(missed, 'value')} of yours differ{'s' if missed == 1 else ''}.")
+    return Verdict(True, ""), "\n".join(sorted(matched))
+
+
+def _judge_frame(fp, received, h):
+    pd = sys.modules["pandas"]
+    if not isinstance(received, pd.DataFrame):
+        extra = " Turn it into a frame with .to_frame() or .reset_index()." if isinstance(received, pd.Series) else ""
+        return _wrong(f"Expected {fp['describe']}; you gave {describe(received, reveal=True)}.{extra}")
+    got_cols = [str(c) for c in received.columns]
+    missing = [c for c in fp["columns"] if c not in got_cols]
+    extra = [c for c in got_cols if c not in fp["columns"]]
+    if missing or extra or len(set(got_cols)) != len(got_cols):
+        text = f"Expected {fp['describe']}; you gave {describe(received)}."
+        if missing:
+            text += f" Missing column(s): {missing}."
+        if extra:
+            text += f" Column(s) that do not belong: {extra}."
+        idx_names = [str(n) for n in received.index.names if n is not None]
+        if missing and set(missing) <= set(idx_names):
+            text += " They are in your index: use .reset_index()."
+        return _wrong(text)
+    if len(received) != fp["n"]:
+        return _wrong(f"Expected {fp['describe']}; you gave {plural(len(received), 'row')}.")
+    labels = _judge_labels(fp, received, h)
+    if isinstance(labels, Verdict):
+        return labels, None
+    tol = Tolerance(*fp["tol"])
+    received = received.set_axis(got_cols, axis=1)
+    secret = []
+    for column in fp["columns"]:
+        matched, missed = _matched(list(zip(labels, received[column].tolist())), set(fp["at"][column]), tol, h)
+        if missed:
+            return _wrong(f"Expected {fp['describe']}; column {column!r} differs in {plural(missed, 'row')}.")
+        secret.append(column + "\n" + "\n".join(sorted(matched)))
+    return Verdict(True, ""), "\n\n".join(secret)
+
+
+_JUDGES = {"number": _judge_number, "bool": _judge_bool, "string": _judge_string, "choice": _judge_choice,
+           "set": _judge_set, "list": _judge_list, "array": _judge_list, "dict": _judge_dict,
+           "series": _judge_series, "frame": _judge_frame}
+
+
+# --------------------------------------------------------------------------------------------------
+# one question's check: the right answer, the typical mistakes, the explanation
+
+
+def record(expected: Expected, *, salt: str, rounds: int = SLOW_ROUNDS) -> dict:
+    """The check of one question for one variant, as a check file stores it: no value, no code.
+
+    Parameters
+    ----------
+    expected : Expected
+        The question's expected value, compare settings, mistakes and explanation.
+    salt : str
+        Hexadecimal salt of the digests (one per question and variant).
+    rounds : int, default SLOW_ROUNDS
+        PBKDF2 rounds for values that stand alone.
+
+    Returns
+    -------
+    dict
+        Plain JSON: ``answer``, ``points``, ``salt``, ``rounds``, ``fp`` (the right answer's
+        :func:`fingerprint`), ``mistakes`` (fingerprint and hint of each typical mistake) and
+        ``explain`` (sealed under the right answer, or None).
+
+    Raises
+    ------
+    TypeError
+        When the expected value cannot be checked without storing it.
+
+    Examples
+    --------
+    >>> rec = record(Expected("q01_1", "n", 5, mistakes=[(6, "Add, do not multiply.")], explain="Five."), salt="0a", rounds=1)
+    >>> judge_record(rec, 6)[0].hint, judge_record(rec, 5)[1]
+    ('Add, do not multiply.', 'Five.')
+    >>> "Five" in str(rec)
+    False
+    """
+    h = _Hasher(salt, rounds)
+    fp = fingerprint(expected.value, expected.spec, salt=salt, rounds=rounds)
+    verdict, secret = judge(fp, expected.value, salt=salt, rounds=rounds, hasher=h)
+    if not verdict.ok:
+        raise TypeError(f"{expected.qid}: {describe(expected.value)} does not match itself once fingerprinted ({verdict.message})")
+    mistakes = []
+    for value, hint in expected.mistakes:
+        try:
+            mistake_fp = fingerprint(value, expected.spec, salt=salt, rounds=rounds)
+        except (TypeError, ValueError):  # a mistake that cannot be fingerprinted is simply not recognised
+            continue
+        mistakes.append({"fp": mistake_fp, "hint": hint})
+    return {"answer": expected.answer, "points": expected.points, "salt": salt, "rounds": rounds, "fp": fp,
+            "mistakes": mistakes, "explain": seal(expected.explain, salt, secret) if expected.explain else None}
+
+
+def judge_record(rec: dict, received) -> tuple[Verdict, str | None]:
+    """Judge an answer with a question's :func:`record`: the verdict, with a mistake's hint, and the explanation.
+
+    Parameters
+    ----------
+    rec : dict
+        The question's record.
+    received : object
+        The learner's answer.
+
+    Returns
+    -------
+    tuple of (Verdict, str or None)
+        The verdict (with the hint of the typical mistake it matches, if any) and, when it is
+        right, the question's explanation.
+
+    Examples
+    --------
+    >>> rec = record(Expected("q01_1", "ids", {"c1", "c2"}, {"kind": "set"}, explain="Both bought twice."), salt="0b", rounds=1)
+    >>> judge_record(rec, ["c2", "c1"])
+    (Verdict(ok=True, message='Right: the 2 expected items, in any order.'), 'Both bought twice.')
+    >>> judge_record(rec, ["c1", "c9"])[0].message
+    "Expected a collection of 2 distinct items (any order); you gave 2 distinct items. 1 expected item is missing. This item does not belong: 'c9'."
+    """
+    h = _Hasher(rec["salt"], rec["rounds"])
+    verdict, secret = judge(rec["fp"], received, salt=rec["salt"], rounds=rec["rounds"], hasher=h)
+    if verdict.ok:
+        explain = unseal(rec["explain"], rec["salt"], secret) if rec.get("explain") and secret is not None else None
+        return verdict, explain
+    if received is Ellipsis or received is None:
+        return verdict, None
+    for mistake in rec["mistakes"]:
+        if judge(mistake["fp"], received, salt=rec["salt"], rounds=rec["rounds"], hasher=h)[0].ok:
+            return Verdict(False, verdict.message, mistake["hint"]), None
+    return verdict, None
+
+
+_LOCAL_SALT = "6c6f63616c"  # for fingerprints that never leave memory
+
+
+def compare(expected, received, spec: dict | None = None) -> Verdict:
+    """Compare a received answer with an expected value at hand, as a check would (see :func:`fingerprint`).
 
     Parameters
     ----------
@@ -141,289 +671,19 @@ def compare(expected, received, spec: dict | None = None) -> Verdict:
     --------
     >>> compare(0.25, 0.25)
     Verdict(ok=True, message='Right: a number that matches.')
-    >>> compare(0.25, 25.0).message
-    'Expected a number; your number (25.0) is too high, about 100 times too large (a percentage instead of a fraction?).'
-    >>> compare(0.25, 0.2501, {"rtol": 0.01}).ok
-    True
+    >>> compare(0.25, 0.2501, {"rtol": 0.01}).ok, compare(0.25, 0.26, {"rtol": 0.01}).ok
+    (True, False)
     >>> compare("loyal", "bargain", {"kind": "choice", "options": ["loyal", "impulse"]}).message
     "'bargain' is not one of the options: 'loyal', 'impulse'."
     >>> compare({1, 2, 3}, [3, 2, 1], {"kind": "set"}).ok
     True
     """
-    spec = dict(spec or {})
-    kind = spec.get("kind", "auto")
-    if received is Ellipsis or received is None:
-        return Verdict(False, f"Not answered yet: expected {describe(expected)}; the answer is {describe(received)}.")
-    if kind == "choice":
-        return _compare_choice(expected, received, spec)
-    if kind == "set":
-        return _compare_set(expected, received, spec)
-    verdict = _compare_auto(expected, received, spec, where="")
-    if verdict.ok:
-        return Verdict(True, f"Right: {describe(expected)} that matches.")
-    return verdict
-
-
-def _norm_text(s: str, spec: dict) -> str:
-    s = " ".join(str(s).split())
-    return s.lower() if spec.get("ignore_case", True) else s
-
-
-def _compare_choice(expected, received, spec) -> Verdict:
-    options = list(spec.get("options", []))
-    listed = ", ".join(repr(o) for o in options)
-    if isinstance(received, str):
-        matches = [o for o in options if isinstance(o, str) and _norm_text(o, spec) == _norm_text(received, spec)]
-    else:
-        matches = [o for o in options if not isinstance(o, str) and o == received]
-    if not matches:
-        return Verdict(False, f"{shorten(received)} is not one of the options: {listed}.")
-    if matches[0] == expected:
-        return Verdict(True, f"Right: {matches[0]!r} is the best of the options.")
-    return Verdict(False, f"{matches[0]!r} is one of the options, but not the best one for this data. Options: {listed}.")
-
-
-def _compare_set(expected, received, spec) -> Verdict:
-    exp = as_items(expected)
-    got = as_items(received)
-    if got is None:
-        return Verdict(False, f"Expected a collection of items (any order); you gave {describe(received, reveal=True)}.")
-    exp_set, got_set = set(exp), set(got)
-    if exp_set == got_set:
-        if len(got) != len(got_set) and len(exp) == len(exp_set):
-            return Verdict(False, "Your collection has the right items but some of them more than once: remove the duplicates (e.g. with set() or .unique()).")
-        return Verdict(True, f"Right: the {len(exp_set)} expected items, in any order.")
-    missing = exp_set - got_set
-    extra = sorted(got_set - exp_set, key=repr)
-    parts = [f"Expected a collection of {plural(len(exp_set), 'distinct item')} (any order); you gave {plural(len(got_set), 'distinct item')}."]
-    if missing:
-        parts.append(f"{plural(len(missing), 'expected item')} {'is' if len(missing) == 1 else 'are'} missing.")
-    if extra:
-        shown = ", ".join(shorten(v, 30) for v in extra[:8]) + (", ..." if len(extra) > 8 else "")
-        parts.append(f"{'This item does' if len(extra) == 1 else 'These items do'} not belong: {shown}.")
-    return Verdict(False, " ".join(parts))
-
-
-def _direction(expected: float, received: float) -> str:
-    """'too high'/'too low', plus a factor when the ratio is a round one; never the expected value."""
-    if math.isnan(received):
-        return "is NaN (not a number): look for a division by zero or missing values"
-    if math.isinf(received):
-        return "is infinite: look for a division by zero"
-    if expected != 0 and received != 0 and (expected > 0) != (received > 0):
-        return "has the wrong sign"
-    text = "is too high" if received > expected else "is too low"
-    if expected != 0 and received != 0:
-        ratio = abs(received / expected)
-        big = ratio if ratio >= 1 else 1 / ratio
-        for factor, why in ((100, " (a percentage instead of a fraction?)"), (1000, ""), (7, " (weeks and days mixed up?)"), (12, " (months and years mixed up?)")):
-            if math.isclose(big, factor, rel_tol=1e-3):
-                return f"{text}, about {factor} times too {'large' if ratio > 1 else 'small'}{why if ratio > 1 or factor != 100 else ' (a fraction where a percentage was asked?)'}"
-        rounded = round(big)
-        if 2 <= rounded <= 20 and math.isclose(big, rounded, rel_tol=1e-3):
-            return f"{text}, off by a factor of {rounded}"
-    return text
-
-
-def _compare_number(expected, received, spec, where) -> Verdict:
-    rtol = float(spec.get("rtol", _DEFAULT_RTOL))
-    atol = float(spec.get("atol", _DEFAULT_ATOL))
-    e, r = float(expected), float(received)
-    if math.isnan(e) and math.isnan(r):
-        return Verdict(True, "")
-    if not math.isnan(e) and not math.isnan(r) and math.isclose(e, r, rel_tol=rtol, abs_tol=atol):
-        return Verdict(True, "")
-    tolerance = f" (within {rtol:g} relative tolerance)" if rtol >= 1e-4 else ""
-    return Verdict(False, f"Expected {where or 'a number'}{tolerance}; your number ({shorten(received)}) {_direction(e, r)}.")
-
-
-def _compare_auto(expected, received, spec, where) -> Verdict:
-    ekind, rkind = kind_of(expected), kind_of(received)
-    label = where or describe(expected)
-    if ekind == "number":
-        if rkind == "number":
-            return _compare_number(expected, received, spec, where)
-        if rkind in ("series", "list", "array", "frame"):
-            return Verdict(False, f"Expected a single number; you gave {describe(received)}. Reduce it to one value (an aggregate such as .sum(), .mean() or len(), or pick one with .iloc[0]).")
-        if rkind == "string":
-            return Verdict(False, f"Expected a number; you gave a string ({shorten(received)}). Compute the number instead of writing text (no quotes).")
-        return Verdict(False, f"Expected a number; you gave {describe(received, reveal=True)}.")
-    if ekind == "bool":
-        if rkind != "bool":
-            return Verdict(False, f"Expected a boolean (True or False); you gave {describe(received, reveal=True)}.")
-        ok = bool(expected) == bool(received)
-        return Verdict(ok, "" if ok else f"Expected {label}; your {bool(received)} is not right for this data.")
-    if ekind == "string":
-        if rkind != "string":
-            return Verdict(False, f"Expected a string; you gave {describe(received, reveal=True)}.")
-        ok = _norm_text(expected, spec) == _norm_text(received, spec)
-        return Verdict(ok, "" if ok else f"Expected {label}; your text ({shorten(received)}) is not the expected one.")
-    if ekind == "series":
-        return _compare_series(expected, received, spec, where)
-    if ekind == "frame":
-        return _compare_frame(expected, received, spec)
-    if ekind in ("list", "array"):
-        return _compare_sequence(expected, received, spec, where)
-    if ekind == "set":
-        return _compare_set(expected, received, spec)
-    if ekind == "dict":
-        return _compare_dict(expected, received, spec)
-    try:
-        ok = bool(expected == received)
-    except Exception:  # an object without a plain equality
-        ok = False
-    return Verdict(ok, "" if ok else f"Expected {describe(expected)}; you gave {describe(received, reveal=True)}.")
-
-
-def _compare_sequence(expected, received, spec, where) -> Verdict:
-    rkind = kind_of(received)
-    ekind = kind_of(expected)
-    if ekind == "array":
-        np = sys.modules["numpy"]
-        if rkind not in ("array", "list", "series", "frame"):
-            return Verdict(False, f"Expected {describe(expected)}; you gave {describe(received, reveal=True)}.")
-        got = np.asarray(received)
-        if got.shape != expected.shape:
-            return Verdict(False, f"Expected {describe(expected)}; you gave an array of shape {got.shape}.")
-        return _compare_sequence(list(expected.ravel()), list(got.ravel()), spec, where)
-    if rkind not in ("list", "series", "set"):
-        return Verdict(False, f"Expected {describe(expected)}; you gave {describe(received, reveal=True)}.")
-    if rkind == "set":
-        return Verdict(False, f"Expected {describe(expected)} in a specific order; you gave a set, which has no order. Use a sorted list.")
-    exp = [plain_item(v) for v in expected]
-    got = as_items(received)
-    if len(exp) != len(got):
-        return Verdict(False, f"Expected {describe(expected)}; you gave {plural(len(got), 'item')}.")
-    for i, (e, r) in enumerate(zip(exp, got)):
-        v = _compare_auto(e, r, spec, where=f"item {i} to be {describe(e)}")
-        if not v.ok:
-            if set(map(repr, exp)) == set(map(repr, got)):
-                return Verdict(False, f"Your {len(got)} items are the right ones but in the wrong order (item {i} differs): sort them as the question asks.")
-            return Verdict(False, f"{describe(expected)[0].upper()}{describe(expected)[1:]} was expected; {v.message[0].lower()}{v.message[1:]}")
-    return Verdict(True, "")
-
-
-def _compare_dict(expected, received, spec) -> Verdict:
-    if kind_of(received) != "dict":
-        return Verdict(False, f"Expected {describe(expected)}; you gave {describe(received, reveal=True)}.")
-    exp_keys, got_keys = set(map(plain_item, expected)), set(map(plain_item, received))
-    if exp_keys != got_keys:
-        missing, extra = len(exp_keys - got_keys), sorted(got_keys - exp_keys, key=repr)
-        text = f"Expected {describe(expected)}; you gave {plural(len(got_keys), 'entry')}."
-        if missing:
-            text += f" {plural(missing, 'expected key')} missing."
-        if extra:
-            text += f" Keys that do not belong: {', '.join(shorten(k, 30) for k in extra[:8])}."
-        return Verdict(False, text)
-    for k in expected:
-        v = _compare_auto(expected[k], received[plain_item(k)], spec, where=f"the entry {k!r} to be {describe(expected[k])}")
-        if not v.ok:
-            return Verdict(False, f"Entry {k!r}: {v.message}")
-    return Verdict(True, "")
-
-
-def _values_differ(exp, got, spec):
-    """Boolean numpy mask of positions where two aligned 1-d value arrays differ (NaN equals NaN)."""
-    import numpy as np
-    import pandas as pd
-
-    e, g = pd.Series(exp).reset_index(drop=True), pd.Series(got).reset_index(drop=True)
-    if pd.api.types.is_numeric_dtype(e) and pd.api.types.is_numeric_dtype(g) and not pd.api.types.is_bool_dtype(e):
-        ef, gf = e.astype("float64").to_numpy(), g.astype("float64").to_numpy()
-        close = np.isclose(ef, gf, rtol=float(spec.get("rtol", _DEFAULT_RTOL)), atol=float(spec.get("atol", _DEFAULT_ATOL)), equal_nan=True)
-        return ~close, (gf - ef)
-    both_na = e.isna().to_numpy() & g.isna().to_numpy()
-    same = (e.astype("object") == g.astype("object")).fillna(False).to_numpy(dtype=bool)
-    return ~(same | both_na), None
-
-
-def _align(expected, received, spec):
-    """Return (expected, received) aligned row for row, or a Verdict explaining why they cannot be."""
-    if spec.get("ignore_index"):
-        return expected.reset_index(drop=True), received.reset_index(drop=True)
-    exp_idx, got_idx = expected.index, received.index
-    if exp_idx.equals(got_idx):
-        return expected, received
-    if set(map(plain_item, exp_idx)) == set(map(plain_item, got_idx)) and exp_idx.is_unique and got_idx.is_unique:
-        if spec.get("ordered"):
-            return Verdict(False, "Your rows are the right ones but in a different order: sort them as the question asks.")
-        return expected, received.reindex(exp_idx)
-    names = [n for n in exp_idx.names if n is not None]
-    hint = ""
-    pd = sys.modules["pandas"]
-    if isinstance(received, pd.DataFrame) and names and all(n in received.columns for n in names):
-        hint = f" The expected rows are labelled by {names}: use .set_index({names[0]!r})." if len(names) == 1 else f" Use .set_index({names})."
-    elif names and list(got_idx.names) != list(exp_idx.names):
-        hint = f" The expected rows are labelled by {names}; yours by {[n for n in got_idx.names]}."
-    elif all(n is None for n in exp_idx.names) and isinstance(exp_idx, pd.RangeIndex):
-        hint = " The expected rows are numbered 0, 1, 2, ...: use .reset_index(drop=True) on yours."
-    return Verdict(False, f"The row labels (index) of your answer are not the expected ones.{hint}")
-
-
-def _compare_series(expected, received, spec, where) -> Verdict:
-    pd = sys.modules["pandas"]
-    if isinstance(received, pd.DataFrame) and received.shape[1] == 1:
-        return Verdict(False, f"Expected {describe(expected)}; you gave a DataFrame with one column. Select the column to get a Series (frame['{received.columns[0]}']).")
-    if not isinstance(received, pd.Series):
-        return Verdict(False, f"Expected {describe(expected)}; you gave {describe(received, reveal=True)}.")
-    if len(received) != len(expected):
-        return Verdict(False, f"Expected {describe(expected)}; you gave a Series with {plural(len(received), 'row')}.")
-    aligned = _align(expected, received, spec)
-    if isinstance(aligned, Verdict):
-        return aligned
-    exp, got = aligned
-    diff, delta = _values_differ(exp, got, spec)
-    if diff.any():
-        return Verdict(False, f"Expected {describe(expected)}; {plural(int(diff.sum()), 'value')} of yours differ{'s' if diff.sum() == 1 else ''}{_delta_words(delta, diff)}.")
-    return Verdict(True, "")
-
-
-def _delta_words(delta, diff) -> str:
-    if delta is None:
-        return ""
-    d = delta[diff]
-    d = d[~(d != d)]
-    if len(d) and (d > 0).all():
-        return " (all too high)"
-    if len(d) and (d < 0).all():
-        return " (all too low)"
-    return ""
-
-
-def _compare_frame(expected, received, spec) -> Verdict:
-    pd = sys.modules["pandas"]
-    if not isinstance(received, pd.DataFrame):
-        extra = " Turn it into a frame with .to_frame() or .reset_index()." if isinstance(received, pd.Series) else ""
-        return Verdict(False, f"Expected {describe(expected)}; you gave {describe(received, reveal=True)}.{extra}")
-    exp_cols, got_cols = [str(c) for c in expected.columns], [str(c) for c in received.columns]
-    missing = [c for c in exp_cols if c not in got_cols]
-    extra = [c for c in got_cols if c not in exp_cols]
-    if missing or extra:
-        text = f"Expected {describe(expected)}; you gave {describe(received)}."
-        if missing:
-            text += f" Missing column(s): {missing}."
-        if extra:
-            text += f" Column(s) that do not belong: {extra}."
-        idx_names = [n for n in received.index.names if n is not None]
-        if missing and set(missing) <= set(map(str, idx_names)):
-            text += " They are in your index: use .reset_index()."
-        return Verdict(False, text)
-    if len(received) != len(expected):
-        return Verdict(False, f"Expected {describe(expected)}; you gave {plural(len(received), 'row')}.")
-    aligned = _align(expected, received, spec)
-    if isinstance(aligned, Verdict):
-        return aligned
-    exp, got = aligned
-    got = got.set_axis([str(c) for c in got.columns], axis=1)
-    for col, name in zip(exp.columns, exp_cols):
-        diff, delta = _values_differ(exp[col], got[name], spec)
-        if diff.any():
-            return Verdict(False, f"Expected {describe(expected)}; column {name!r} differs in {plural(int(diff.sum()), 'row')}{_delta_words(delta, diff)}.")
-    return Verdict(True, "")
+    fp = fingerprint(expected, spec, salt=_LOCAL_SALT, rounds=1)
+    return judge(fp, received, salt=_LOCAL_SALT, rounds=1)[0]
 
 
 def diagnose(expected: Expected, received) -> Verdict:
-    """Compare ``received`` with an :class:`Expected`, adding the hint of a matching typical mistake.
+    """Judge ``received`` against an :class:`Expected` as its check would: the hint of a matching typical mistake included.
 
     Parameters
     ----------
@@ -435,8 +695,7 @@ def diagnose(expected: Expected, received) -> Verdict:
     Returns
     -------
     Verdict
-        As :func:`compare` gives it; when the answer equals a typical mistake, with that
-        mistake's ``hint``.
+        As :func:`judge_record` gives it.
 
     Examples
     --------
@@ -446,13 +705,4 @@ def diagnose(expected: Expected, received) -> Verdict:
     >>> diagnose(exp, 0.4).ok
     True
     """
-    verdict = compare(expected.value, received, expected.spec)
-    if verdict.ok or received is Ellipsis or received is None:
-        return verdict
-    for value, hint in expected.mistakes:
-        try:
-            if compare(value, received, expected.spec).ok:
-                return Verdict(False, verdict.message, hint)
-        except Exception:  # a mistake value that cannot be compared teaches nothing here
-            continue
-    return verdict
+    return judge_record(record(expected, salt=_LOCAL_SALT, rounds=1), received)[0]

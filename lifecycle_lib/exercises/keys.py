@@ -1,119 +1,179 @@
-"""Exercise keys: what the self-check needs, stored without plain text, and the answers they compute.
+"""Check files: what a notebook's checks need, with no answer in them; and the answers they are made from.
 
-Expected answers are not stored anywhere. The exercise builder writes a key
-(``exercises/.keys/NN_name.key``, compressed and encoded, see :func:`encode_key`) holding the
-solution's setup, answer and mistake *code*; :func:`find_key` says which key a check uses, and
-:func:`expected_answers` runs that code for a data variant, in a namespace of its own, into the
-:class:`~lifecycle_lib.exercises.compare.Expected` of every question.
+Two things are called a key here. The *code key* (:func:`lifecycle_lib.exercises.format.make_key`)
+holds a solution's setup, answer and mistake code; it exists only inside the course's tools.
+:func:`expected_answers` runs it for a data variant into the :class:`~lifecycle_lib.exercises.compare.Expected`
+of every question. The *check file* (``.keys/NN_name.key``, written by :func:`check_file_text`)
+is what is handed out: for each variant it carries, the :func:`~lifecycle_lib.exercises.compare.record`
+of each question (salted digests, type and shape, typical mistakes' fingerprints and hints), and no
+line of code and no expected value. :func:`find_key` says which file a check uses and
+:func:`records_for` gives its records for a variant.
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import copy
+import hashlib
 import io
 import json
 import os
 import sys
-import zlib
 from pathlib import Path
 
-from lifecycle_lib.exercises.compare import Expected
+from lifecycle_lib.exercises.compare import Expected, record
 from lifecycle_lib.exercises.errors import KeyProblem
 from lifecycle_lib.exercises.format import QUESTION_ID, make_key, parse_solution
 
-__all__ = ["KEY_HEADER", "encode_key", "decode_key", "read_key", "find_key", "expected_answers"]
+__all__ = ["KEY_FORMAT", "PUBLIC_VARIANTS", "check_file_text", "read_check_file", "records_for", "find_key",
+           "expected_answers"]
 
-#: First line of every key file; the rest is base64 of zlib-compressed JSON.
-KEY_HEADER = "lifecycle-key 1"
+#: The ``format`` of every check file.
+KEY_FORMAT = "lifecycle-check 2"
+
+#: The variants the public ``exercises/`` carry: 0 as handed out, 1 and 2 for a fresh try.
+PUBLIC_VARIANTS = (0, 1, 2)
 
 
-def encode_key(key: dict) -> str:
-    """Encode a key (plain JSON-able dict) as the text of a ``.key`` file: deterministic, not plain text.
+def _salt(exercise: str, variant: int, qid: str, owner: str) -> str:
+    return hashlib.sha256(f"{KEY_FORMAT}\n{owner}\n{exercise}\n{variant}\n{qid}".encode()).hexdigest()[:32]
+
+
+def check_file_text(key: dict, variants, *, owner: str = "") -> str:
+    """The text of the check file for ``variants`` of an exercise: records only, no code, no values.
 
     Parameters
     ----------
     key : dict
-        A key as :func:`lifecycle_lib.exercises.format.make_key` makes it.
+        The exercise's code key (:func:`lifecycle_lib.exercises.format.make_key`); it is run for
+        each variant here and not written.
+    variants : iterable of int
+        The variants the file serves.
+    owner : str, default ""
+        Whose file it is (a student's name), mixed into every salt.
 
     Returns
     -------
     str
-        :data:`KEY_HEADER`, then base64 of the compressed JSON in lines of 76 characters.
-
-    Examples
-    --------
-    >>> text = encode_key({"exercise": "01_x", "cells": []})
-    >>> text.splitlines()[0]
-    'lifecycle-key 1'
-    >>> decode_key(text)
-    {'cells': [], 'exercise': '01_x'}
-    """
-    raw = json.dumps(key, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
-    body = base64.b64encode(zlib.compress(raw, 9)).decode("ascii")
-    lines = [body[i : i + 76] for i in range(0, len(body), 76)]
-    return "\n".join([KEY_HEADER, *lines]) + "\n"
-
-
-def decode_key(text: str) -> dict:
-    """Decode the text of a ``.key`` file (see :func:`encode_key`).
-
-    Parameters
-    ----------
-    text : str
-        The file's text.
-
-    Returns
-    -------
-    dict
-        The key.
+        JSON: ``format``, ``exercise``, and by variant the record of every question.
 
     Raises
     ------
     KeyProblem
-        When the text is not a key.
+        When the reference code fails for a variant, or an answer cannot be checked without storing it.
 
     Examples
     --------
-    >>> decode_key(encode_key({"exercise": "01_demo", "cells": []}))["exercise"]
-    '01_demo'
-    >>> decode_key("not a key")
-    Traceback (most recent call last):
-    ...
-    lifecycle_lib.exercises.errors.KeyProblem: This is not an exercise key file (wrong first line). ...
+    >>> key = {"exercise": "01_demo",
+    ...        "cells": [{"kind": "parameters", "source": "variant = 0"},
+    ...                  {"kind": "answer", "id": "q01_1", "source": "n = 3 + variant"}],
+    ...        "questions": {"q01_1": {"answer": "n", "compare": {}, "points": 1, "explain": None}}}
+    >>> text = check_file_text(key, [0, 1])
+    >>> sorted(json.loads(text)["variants"]), "3 + variant" in text
+    (['0', '1'], False)
     """
-    lines = text.strip().splitlines()
-    if not lines or lines[0].strip() != KEY_HEADER:
-        raise KeyProblem("This is not an exercise key file (wrong first line). Regenerate it with 'lifecycle exercises build'.")
-    return json.loads(zlib.decompress(base64.b64decode("".join(lines[1:]))).decode())
+    variants_out = {}
+    for variant in variants:
+        answers = expected_answers(key, int(variant))
+        records = {}
+        for qid, expected in answers.items():
+            try:
+                records[qid] = record(expected, salt=_salt(key["exercise"], int(variant), qid, owner))
+            except TypeError as exc:
+                raise KeyProblem(f"{qid} cannot be checked: {exc}") from exc
+        variants_out[str(int(variant))] = records
+    data = {"format": KEY_FORMAT, "exercise": key["exercise"], "variants": variants_out}
+    return json.dumps(data, sort_keys=True, indent=1, ensure_ascii=True) + "\n"
 
 
-def read_key(path) -> dict:
-    """Read a ``.key`` file, or build the key from a solution notebook (``.ipynb``).
+def read_check_file(path) -> dict:
+    """Read a check file (see :func:`check_file_text`).
 
     Parameters
     ----------
     path : str or Path
-        A ``.key`` file or a solution notebook.
+        The ``.key`` file.
 
     Returns
     -------
     dict
-        The key.
+        Its content.
+
+    Raises
+    ------
+    KeyProblem
+        When the file is not a check file of this format.
 
     Examples
     --------
     >>> import pathlib, tempfile
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "01_demo.key"
-    >>> _ = path.write_text(encode_key({"exercise": "01_demo", "cells": [], "questions": {}}))
-    >>> read_key(path)
-    {'cells': [], 'exercise': '01_demo', 'questions': {}}
+    >>> _ = path.write_text("not a key")
+    >>> read_check_file(path)
+    Traceback (most recent call last):
+    ...
+    lifecycle_lib.exercises.errors.KeyProblem: 01_demo.key is not a check file of this course ...
+    """
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError):
+        data = None
+    if not isinstance(data, dict) or data.get("format") != KEY_FORMAT or not isinstance(data.get("variants"), dict):
+        raise KeyProblem(f"{path.name} is not a check file of this course (format {KEY_FORMAT!r}). "
+                         f"Regenerate it with 'lifecycle exercises build', or ask for the .keys folder that came with the notebook.")
+    return data
+
+
+def records_for(path, variant) -> dict:
+    """The record of every question of a check file, or of a solution notebook, for ``variant``.
+
+    Parameters
+    ----------
+    path : str or Path
+        A check file or a solution notebook (the authors' own runs compute it from the solution).
+    variant : int
+        The notebook's data variant.
+
+    Returns
+    -------
+    dict of str to dict
+        Records by question id (see :func:`lifecycle_lib.exercises.compare.record`).
+
+    Raises
+    ------
+    KeyProblem
+        When the file does not carry this variant.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> key = {"exercise": "01_demo",
+    ...        "cells": [{"kind": "parameters", "source": "variant = 0"},
+    ...                  {"kind": "answer", "id": "q01_1", "source": "n = 3 + variant"}],
+    ...        "questions": {"q01_1": {"answer": "n", "compare": {}, "points": 1, "explain": None}}}
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "01_demo.key"
+    >>> _ = path.write_text(check_file_text(key, [4]))
+    >>> sorted(records_for(path, 4)["q01_1"])
+    ['answer', 'explain', 'fp', 'mistakes', 'points', 'rounds', 'salt']
+    >>> records_for(path, 0)
+    Traceback (most recent call last):
+    ...
+    lifecycle_lib.exercises.errors.KeyProblem: 01_demo.key can check variant 4 only, not variant 0. ...
     """
     path = Path(path)
     if path.suffix == ".ipynb":
-        return make_key(parse_solution(path))
-    return decode_key(path.read_text(encoding="utf-8"))
+        answers = expected_answers(path, variant)
+        return {qid: record(exp, salt="61757468", rounds=1) for qid, exp in answers.items()}
+    data = read_check_file(path)
+    try:
+        return data["variants"][str(int(variant))]
+    except (KeyError, TypeError, ValueError):
+        have = ", ".join(sorted(data["variants"], key=lambda v: int(v) if v.isdigit() else -1))
+        raise KeyProblem(
+            f"{path.name} can check variant {have} only, not variant {variant!r}. Set variant back in the "
+            f"parameters cell (the first code cell), or ask your instructor for the check file of your variant."
+        ) from None
 
 
 def _number_of(qid: str) -> str:
@@ -160,7 +220,7 @@ def find_key(qid: str, start=None) -> Path:
     >>> import pathlib, tempfile
     >>> notebook_folder = pathlib.Path(tempfile.mkdtemp())
     >>> (notebook_folder / ".keys").mkdir()
-    >>> _ = (notebook_folder / ".keys" / "01_demo.key").write_text(encode_key({"exercise": "01_demo"}))
+    >>> _ = (notebook_folder / ".keys" / "01_demo.key").write_text("{}")
     >>> find_key("q01_1", start=notebook_folder).name
     '01_demo.key'
     >>> find_key("question 1", start=notebook_folder)
@@ -214,7 +274,8 @@ def _run(code: str, namespace: dict, label: str) -> None:
 def expected_answers(source, variant: int = 0) -> dict[str, Expected]:
     """Run a solution's code for ``variant`` in a fresh namespace: the :class:`Expected` of every question.
 
-    ``source`` is a key dict, a ``.key`` file or a solution notebook. Setup and answer cells run in
+    ``source`` is a code key (:func:`lifecycle_lib.exercises.format.make_key`) or a solution
+    notebook; check files hold no code, so they cannot be run. Setup and answer cells run in
     order in one namespace (with ``variant`` set after the parameters cell); each mistake cell runs in
     a copy of it, so it cannot change what later questions see. Output the code prints is discarded
     and figures it opens are closed.
@@ -222,7 +283,7 @@ def expected_answers(source, variant: int = 0) -> dict[str, Expected]:
     Parameters
     ----------
     source : dict, str or Path
-        A key, a ``.key`` file or a solution notebook.
+        A code key or a solution notebook.
     variant : int, default 0
         The data variant to compute the answers for.
 
@@ -252,7 +313,7 @@ def expected_answers(source, variant: int = 0) -> dict[str, Expected]:
     >>> answers["q01_1"].value, answers["q01_1"].mistakes
     (5, [(6, 'Add, do not multiply.')])
     """
-    key = source if isinstance(source, dict) else read_key(source)
+    key = source if isinstance(source, dict) else make_key(parse_solution(Path(source)))
     namespace: dict = {"__name__": "__lifecycle_key__"}
     results: dict[str, Expected] = {}
     questions = key["questions"]

@@ -3,8 +3,10 @@
 ``lifecycle assign --roster roster.csv --out handout/`` reads a roster (columns ``student``,
 ``exercise`` and optionally ``variant``) and writes, for every row,
 ``handout/<student>/<NN_name>.ipynb``: the exercise notebook with ``variant = <n>`` injected after
-its parameters cell (papermill's parameter injection; nothing is executed), and the key the
-notebook's checks need in ``handout/<student>/.keys/``. ``handout/roster.csv`` records student,
+its parameters cell (papermill's parameter injection), and in ``handout/<student>/.keys/`` the
+check file of that variant alone: the solution is run here for each student's variant, and only the
+fingerprints of its answers are written (:func:`lifecycle_lib.exercises.keys.check_file_text`), never
+its code or its values. ``handout/roster.csv`` records student,
 exercise, variant and file, and is what the grader reads.
 
 A missing variant is derived from the student and the exercise (:func:`derive_variant`), so
@@ -18,10 +20,12 @@ import json
 import re
 from pathlib import Path
 
+from lifecycle_lib._util.files import write_text_atomic
 from lifecycle_lib._util.paths import REPO_ROOT
 from lifecycle_lib.errors import DataError
+from lifecycle_lib.exercises.errors import KeyProblem
 from lifecycle_lib.exercises.format import make_key, parse_solution
-from lifecycle_lib.exercises.keys import encode_key
+from lifecycle_lib.exercises.keys import check_file_text
 from lifecycle_lib.tools.build import dumps_notebook, exercise_notebook, find_solutions
 
 __all__ = ["STUDENT_NAME", "derive_variant", "read_roster", "assign"]
@@ -203,13 +207,23 @@ def assign(roster, out, source=None) -> pd.DataFrame:  # noqa: F821
     for name in sorted(set(table["exercise"])):
         parsed[name] = parse_solution(source / f"{name}.ipynb")
     blanks = {name: exercise_notebook(ex) for name, ex in parsed.items()}
-    keys = {name: encode_key(make_key(ex)) for name, ex in parsed.items()}
+    code = {name: make_key(ex) for name, ex in parsed.items()}
+    files = {}  # everything is computed before anything is written
     for rec in table.to_dict("records"):
-        folder = out / rec["student"]
-        (folder / ".keys").mkdir(parents=True, exist_ok=True)
         nb = _with_variant(blanks[rec["exercise"]], rec["variant"])
-        (folder / f"{rec['exercise']}.ipynb").write_text(dumps_notebook(nb), encoding="utf-8")
-        (folder / ".keys" / f"{rec['exercise']}.key").write_text(keys[rec["exercise"]], encoding="utf-8")
+        folder = Path(rec["student"])
+        files[folder / f"{rec['exercise']}.ipynb"] = dumps_notebook(nb)
+        try:
+            files[folder / ".keys" / f"{rec['exercise']}.key"] = check_file_text(
+                code[rec["exercise"]], [rec["variant"]], owner=rec["student"])
+        except KeyProblem as exc:
+            raise DataError(f"the solution cannot compute the answers of variant {rec['variant']} ({exc})",
+                            file=source / f"{rec['exercise']}.ipynb", rows=None,
+                            fix=f"make the solution work for variant {rec['variant']}, or give {rec['student']} "
+                                f"another variant in the roster's variant column") from None
+    for rel, text in files.items():
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(out / rel, text)
     out.mkdir(parents=True, exist_ok=True)
     table.to_csv(out / "roster.csv", index=False)
     print(f"lifecycle assign: {len(table)} notebooks for {table['student'].nunique()} students in {out}")

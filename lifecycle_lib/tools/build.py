@@ -34,7 +34,7 @@ from lifecycle_lib.exercises.format import (
     make_key,
     parse_solution,
 )
-from lifecycle_lib.exercises.keys import encode_key, expected_answers
+from lifecycle_lib.exercises.keys import PUBLIC_VARIANTS, check_file_text, expected_answers
 
 __all__ = [
     "BuildError",
@@ -81,8 +81,10 @@ def _how_to_check(exercise: Exercise) -> dict:
         "\n"
         "Each question ends with a check cell, `check(\"qNN_K\", your_variable)`. Run the answer cell, then the check:\n"
         "it prints a confirmation when your answer is right, and an error that explains what differs when it is not.\n"
-        "The checks compute the expected answers for your own data variant (the `variant` in the parameters cell),\n"
-        "so leave that cell as it is.\n"
+        "The checks know the right answers for your data variant (the `variant` in the parameters cell) only by their\n"
+        "fingerprints, not the answers themselves: they tell you what kind of answer is expected and which typical\n"
+        "mistake you made, but not by how much a number is off. Leave the variant as it is in a notebook your\n"
+        "instructor gave you; in the course's own copy you may set it to 1 or 2 for fresh data to practise on.\n"
         "\n"
         "To check the whole notebook at once, save it and run in a terminal, in the folder of this notebook:\n"
         "\n"
@@ -366,8 +368,6 @@ def verify(exercises: list, *, timeout: float = 600, workers: int | None = None)
     """
     import tempfile
 
-    from lifecycle_lib.exercises import checks
-
     # the cheap checks first: a wrong mistake or option is reported without starting any kernel
     problems: list = []
     for ex in exercises:
@@ -377,7 +377,7 @@ def verify(exercises: list, *, timeout: float = 600, workers: int | None = None)
     jobs, labels = [], []
     with tempfile.TemporaryDirectory(prefix="lifecycle-build-") as tmp:
         for ex in exercises:
-            key_text = checks.encode_key(make_key(ex))
+            key_text = check_file_text(make_key(ex), [0])
             for kind, nb in (("solution", _runnable_solution(ex)), ("blank", exercise_notebook(ex))):
                 folder = Path(tmp) / kind / ex.name
                 (folder / ".keys").mkdir(parents=True)
@@ -396,7 +396,7 @@ def _generate(solutions: list) -> dict:
     files = {}
     for ex in solutions:
         files[f"{ex.name}.ipynb"] = dumps_notebook(exercise_notebook(ex))
-        files[f".keys/{ex.name}.key"] = encode_key(make_key(ex))
+        files[f".keys/{ex.name}.key"] = check_file_text(make_key(ex), PUBLIC_VARIANTS)
     return files
 
 
