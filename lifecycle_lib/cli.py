@@ -73,7 +73,11 @@ def _grade(args):
         workers=args.workers,
         timeout=args.timeout,
         cell_timeout=args.cell_timeout,
+        memory_mb=args.memory_mb,
+        disk_mb=args.disk_mb,
+        processes=args.processes,
         sandbox=args.sandbox,
+        progress=not args.quiet,
     )
 
 
@@ -144,6 +148,10 @@ def build_parser() -> argparse.ArgumentParser:
     grd.add_argument("--workers", type=int, default=None, help="submissions graded at once (default: cores)")
     grd.add_argument("--timeout", type=float, default=120.0, help="seconds allowed per notebook")
     grd.add_argument("--cell-timeout", type=float, default=None, help="seconds allowed per cell (default: the notebook's limit)")
+    grd.add_argument("--memory-mb", type=int, default=2048, help="memory of one submission's whole process tree, in MB")
+    grd.add_argument("--disk-mb", type=int, default=256, help="size of each writable place inside the sandbox, in MB")
+    grd.add_argument("--processes", type=int, default=64, help="processes one submission may run at once")
+    grd.add_argument("--quiet", action="store_true", help="no progress bar")
     grd.add_argument("--sandbox", choices=["auto", "require", "off"], default="auto",
                      help="confine submissions with bubblewrap: auto (warn if unavailable), require, or off")
     grd.set_defaults(func=_grade)

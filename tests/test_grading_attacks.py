@@ -94,6 +94,12 @@ def test_the_graders_environment_never_reaches_the_sandbox(breaker_run):
 
 
 @pytest.mark.slow
+def test_no_host_secret_and_no_other_students_file_is_visible_and_nobody_is_root(breaker_run):
+    page = _page(breaker_run, "reads_host")
+    assert "host secrets: [('uid', 65534, 65534)]" in page, page[page.find("host secrets"):][:600]
+
+
+@pytest.mark.slow
 def test_every_writable_place_has_a_cap_and_the_overflow_is_the_notebooks_error(breaker_run):
     page = _page(breaker_run, "fills_disks")
     assert page.count("raised OSError") == 4, page

@@ -83,6 +83,28 @@ for _ in range({count}):
 time.sleep(60)
 '''
 
+# Host secrets and other students' work: /etc/shadow, root's and the grader's home, every hand-in.
+READ_HOST = '''
+import os
+found = []
+for path in ("/etc/shadow", "/etc/gshadow", "/root/.bash_history", "/root/.ssh"):
+    try:
+        if os.path.isdir(path):
+            found.append((path, os.listdir(path)))
+        else:
+            found.append((path, open(path, "rb").read(64)))
+    except OSError:
+        pass
+skip = ("/proc", "/sys", "/dev", "/usr", "/lib", "/lib64", "/bin", "/sbin", "/etc")
+for root, dirs, files in os.walk("/"):
+    if root.startswith(skip) or "site-packages" in root or ".venv" in root:
+        dirs[:] = []
+        continue
+    found += [os.path.join(root, f) for f in files if f.endswith((".ipynb", ".csv")) and "neighbour" in f or f == "roster.csv"]
+found.append(("uid", os.getuid(), os.geteuid()))
+raise RuntimeError(f"host secrets: {found}")
+'''
+
 LOOP = "while True:\n    pass"
 
 
@@ -98,6 +120,7 @@ def breakers(student_nb: dict, disk_mb: int, hoard_mb: int, processes: int) -> d
     cases["forged_big"] = {"nb": nb, "expect": {**all_right, "q98_2": False, "q98_3": False},
                            "status": {"q98_2": "invalid", "q98_3": "invalid"}}
     cases["reads_environ"] = {"nb": insert_after(fill(student_nb, HONEST), "q98_4", READ_ENVIRON), "expect": all_right}
+    cases["reads_host"] = {"nb": insert_after(fill(student_nb, HONEST), "q98_4", READ_HOST), "expect": all_right}
     nb = fill(student_nb, HONEST)
     for place in ("/", "/tmp", "/var/tmp", "/dev/shm"):
         nb = insert_after(nb, "q98_1", FILL_PLACE.format(place=place, megabytes=disk_mb + 4))

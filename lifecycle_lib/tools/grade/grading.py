@@ -56,7 +56,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lifecycle_lib._util.paths import REPO_ROOT
-from lifecycle_lib.errors import DataError
+from lifecycle_lib.errors import DataError, UsageError
 from lifecycle_lib.tools.grade._watchdog import enforced_limits
 from lifecycle_lib.tools.grade.gradebook import Gradebook, write_gradebook
 from lifecycle_lib.tools.grade.references import load_reference
@@ -159,6 +159,9 @@ def grade(submissions, roster, out, source=None, workers=None, timeout=120.0, *,
     timeout = float(timeout)
     cell_timeout = float(cell_timeout) if cell_timeout else timeout
     workers = max(1, int(workers or os.cpu_count() or 1))
+    for name, value, least in (("memory_mb", memory_mb, 256), ("disk_mb", disk_mb, 1), ("processes", processes, 4)):
+        if int(value) < least:
+            raise UsageError(f"{name} must be at least {least} (a notebook's kernel needs it), not {value}.")
 
     bwrap = None
     if sandbox not in ("auto", "require", "off"):
