@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "tests" / "fixtures" / "grading" / "solutions"
 EXERCISE = "98_grading_fixture"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from adversarial.cases import HONEST, build_cases  # noqa: E402
+from adversarial.cases import HONEST, build_cases, fill  # noqa: E402
 
 needs_bwrap = pytest.mark.skipif(_sandbox.bwrap_path() is None,
                                  reason="bubblewrap cannot run here; tests/install_system_deps.sh installs it")
@@ -299,3 +299,16 @@ def test_an_unreadable_submission_scores_zero_with_a_reason(tmp_path):
     book = grading.grade(paths, roster=roster, out=tmp_path / "out", source=SOURCE, workers=1, progress=False)
     assert {r["status"] for r in book.rows} == {"unreadable"}
     assert sum(r["points"] for r in book.rows) == 0
+
+
+@pytest.mark.parametrize(("option", "value"), [("--memory-mb", "100"), ("--disk-mb", "0"), ("--processes", "1")])
+def test_limits_too_small_for_a_kernel_are_refused_before_anything_runs(tmp_path, option, value, capsys):
+    from lifecycle_lib import cli
+
+    roster, paths = _write_class(tmp_path, {"ana": fill(_student_notebook(), HONEST)})
+    out = tmp_path / "out"
+    code = cli.main(["grade", "--roster", str(roster), "--out", str(out), "--source", str(SOURCE), option, value,
+                     "--quiet", *map(str, paths)])
+    assert code == 2
+    assert option.strip("-").replace("-", "_") in capsys.readouterr().err
+    assert not out.exists()
