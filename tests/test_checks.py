@@ -328,3 +328,33 @@ def test_the_self_check_imports_nothing_of_the_course_tools(tmp_path):
     assert "lifecycle_lib.exercises.checks" in loaded
     assert sorted(m for m in loaded if m.startswith("lifecycle_lib.tools")) == []
     assert sorted(m for m in loaded if m.split(".")[0] in ("nbformat", "nbclient", "matplotlib")) == []
+
+
+def test_dates_and_durations_are_checked_whatever_their_type():
+    import datetime as dt
+
+    import numpy as np
+
+    day = pd.Timestamp("2024-01-02")
+    assert compare(day, np.datetime64("2024-01-02")).ok and compare(day, dt.date(2024, 1, 2)).ok
+    assert not compare(day, pd.Timestamp("2024-01-03")).ok
+    assert "a date or time" in compare(day, "2024-01-02").message
+    assert compare(pd.Timedelta("3D"), dt.timedelta(days=3)).ok and not compare(pd.Timedelta("3D"), 3).ok
+    column = pd.Series(pd.to_datetime(["2024-01-02", None]), index=["a", "b"])
+    assert compare(column, column.copy()).ok and not compare(column, column + pd.Timedelta("1D")).ok
+
+
+def test_the_check_file_and_the_grader_give_the_same_verdicts():
+    """A handed-out record (slow digests, a student's salt) and the grader's in-memory judgement agree."""
+    import random
+
+    from lifecycle_lib.exercises.compare import judge_record, record
+
+    rng = random.Random(7)
+    for _ in range(200):
+        value = rng.choice([rng.uniform(-1e4, 1e4), rng.uniform(0, 1), float(rng.randint(0, 500))])
+        spec = rng.choice([{}, {"rtol": 1e-3}, {"atol": 0.5}, {"rtol": 5e-3, "atol": 0}])
+        expected = Expected("q01_1", "x", value, spec, mistakes=[(value * 2 + 1, "doubled")])
+        handed_out = record(expected, salt=f"{rng.getrandbits(64):016x}", rounds=50)
+        for received in (value, value * (1 + rng.uniform(-4e-3, 4e-3)), value + rng.uniform(-1.5, 1.5), value * 2 + 1):
+            assert judge_record(handed_out, received)[0] == diagnose(expected, received), (value, spec, received)

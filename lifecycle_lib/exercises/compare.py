@@ -178,6 +178,8 @@ def _kind_for(value, spec: dict) -> str:
     kind = kind_of(value)
     if kind == "list" and getattr(value, "ndim", 1) != 1:
         kind = "array"
+    if kind == "other" and item_token(value)[:2] in ("t:", "d:"):
+        kind = "time"
     return kind
 
 
@@ -233,6 +235,9 @@ def fingerprint(value, spec: dict | None = None, *, salt: str, rounds: int = SLO
             fp["x"].append([h(number_token(float(value) * factor, tol), slow=True), message])
     elif kind == "bool":
         fp["d"] = h(f"b:{bool(value)}", slow=True)
+    elif kind == "time":
+        fp["describe"] = "a date or time" if item_token(value).startswith("t:") else "a duration"
+        fp["d"] = h(item_token(value), slow=True)
     elif kind == "string":
         fold = bool(spec.get("ignore_case", True))
         fp["fold"] = fold
@@ -324,7 +329,7 @@ def judge(fp: dict, received, *, salt: str, rounds: int = SLOW_ROUNDS, hasher=No
     kind = fp["kind"]
     try:
         verdict, secret = _JUDGES[kind](fp, received, h)
-    except (TypeError, ValueError, AttributeError, OverflowError, RecursionError) as exc:
+    except (TypeError, ValueError, AttributeError, KeyError, OverflowError, RecursionError) as exc:
         return _wrong(f"Expected {fp['describe']}; your answer could not be compared ({type(exc).__name__}).")
     if verdict.ok and not verdict.message:
         verdict = Verdict(True, f"Right: {fp['describe']} that matches.")
@@ -369,6 +374,15 @@ def _judge_bool(fp, received, h):
     if h(token, slow=True) == fp["d"]:
         return Verdict(True, ""), token
     return _wrong(f"Expected a boolean (True or False); your {bool(received)} is not right for this data.")
+
+
+def _judge_time(fp, received, h):
+    token = item_token(received)
+    if token[:2] not in ("t:", "d:"):
+        return _wrong(f"Expected {fp['describe']}; you gave {describe(received, reveal=True)}.")
+    if h(token, slow=True) == fp["d"]:
+        return Verdict(True, ""), token
+    return _wrong(f"Expected {fp['describe']}; yours ({shorten(received)}) is not the expected one.")
 
 
 def _judge_string(fp, received, h):
@@ -553,7 +567,7 @@ def _judge_frame(fp, received, h):
     return Verdict(True, ""), "\n\n".join(secret)
 
 
-_JUDGES = {"number": _judge_number, "bool": _judge_bool, "string": _judge_string, "choice": _judge_choice,
+_JUDGES = {"number": _judge_number, "bool": _judge_bool, "time": _judge_time, "string": _judge_string, "choice": _judge_choice,
            "set": _judge_set, "list": _judge_list, "array": _judge_list, "dict": _judge_dict,
            "series": _judge_series, "frame": _judge_frame}
 

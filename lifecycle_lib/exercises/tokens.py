@@ -205,20 +205,19 @@ def _is_number(v) -> bool:
 
 
 def _time_token(v) -> str | None:
-    pd = sys.modules.get("pandas")
-    if pd is not None and isinstance(v, (pd.Timestamp, pd.Timedelta)):
-        return ("t:" if isinstance(v, pd.Timestamp) else "d:") + str(v.value)
-    if isinstance(v, _dt.datetime):
-        return "t:" + v.isoformat()
-    if isinstance(v, _dt.date):
-        return "t:" + v.isoformat()
-    if isinstance(v, _dt.timedelta):
-        return "d:" + repr(v.total_seconds())
+    """``t:`` and nanoseconds since 1970 for a moment, ``d:`` and nanoseconds for a duration, whatever their type."""
     np = sys.modules.get("numpy")
-    if np is not None and isinstance(v, (np.datetime64, np.timedelta64)):
-        kind = "t:" if isinstance(v, np.datetime64) else "d:"
-        return kind + str(v.astype("datetime64[ns]" if kind == "t:" else "timedelta64[ns]").astype("int64"))
-    return None
+    moment = isinstance(v, (_dt.date, _dt.datetime)) or (np is not None and isinstance(v, np.datetime64))
+    duration = isinstance(v, _dt.timedelta) or (np is not None and isinstance(v, np.timedelta64))
+    if not (moment or duration):
+        return None
+    try:
+        import pandas as pd
+
+        value = (pd.Timestamp(v) if moment else pd.Timedelta(v)).value
+    except (ImportError, ValueError, OverflowError):
+        return ("t:" if moment else "d:") + str(v)
+    return ("t:" if moment else "d:") + str(value)
 
 
 def item_token(v) -> str:
