@@ -94,6 +94,9 @@ def _report(args):
         order_col=args.order_col,
         product_col=args.product_col,
         sheet=args.sheet,
+        currency_col=args.currency_col,
+        rates=args.rates,
+        drop_duplicates=not args.keep_duplicate_lines,
     )
 
 
@@ -170,6 +173,12 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--order-col", default=None, metavar="COLUMN")
     rep.add_argument("--product-col", default=None, metavar="COLUMN")
     rep.add_argument("--sheet", default=None, help="Excel sheet name (default: the first)")
+    rep.add_argument("--currency-col", default=None, metavar="COLUMN", help="the column with each order's currency")
+    rep.add_argument("--rates", default=None, metavar="CSV",
+                     help="exchange rates (columns currency,rate; the currency to report in has rate 1) for a file "
+                          "in several currencies, which is refused without them")
+    rep.add_argument("--keep-duplicate-lines", action="store_true",
+                     help="keep exact duplicate lines as separate purchases (by default they are dropped)")
     rep.set_defaults(func=_report)
     return parser
 

@@ -58,7 +58,7 @@ def test_the_report_passes_exactly_the_lessons_parameters():
     names = {node.targets[0].id for node in ast.parse(cell["source"]).body if isinstance(node, ast.Assign)}
     assert names == set(report_parameters("orders.csv")) == {
         "orders_file", "observation_period_end", "customer_id_col", "datetime_col", "monetary_value_col",
-        "order_col", "product_col", "sheet"}
+        "order_col", "product_col", "sheet", "currency_col", "rates", "drop_duplicates"}
 
 
 def test_as_of_before_first_order_exits_2(tmp_path, capsys):

@@ -71,9 +71,16 @@ _SYNONYMS = {
                       "gutschein", "cupon", "kupon"],
     "promotion": ["promotion", "promo", "campaign", "aktion", "kampagne", "campaña", "kampaň", "акция"],
     "country": ["country", "land", "país", "pais", "pays", "země", "zeme", "страна"],
+    "currency": ["currency", "ordercurrency", "currencycode", "curr", "währung", "wahrung", "moneda", "devise",
+                 "měna", "mena", "валюта"],
 }
 _UNIT_PRICE = ["unitprice", "price", "itemprice", "preis", "precio", "prix", "cena"]
 _STATUS = ["status", "orderstatus", "financialstatus", "paymentstatus", "state", "stav"]
+
+# Order statuses (lower case, spaces as hyphens) of orders not paid (yet): not sales, and not returns either.
+UNPAID_STATUSES = {"pending", "authorized", "authorised", "on-hold", "wc-pending", "wc-on-hold", "pending-payment",
+                   "payment-pending", "awaiting-payment", "unpaid", "expired", "draft", "checkout-draft",
+                   "wc-checkout-draft"}
 
 # Order statuses (lower case, spaces as hyphens) that mean the order was not a purchase.
 REVERSED_STATUSES = {"refunded", "voided", "cancelled", "canceled", "failed", "void", "storniert", "cancelado",
@@ -87,6 +94,7 @@ _OPTIONS = {
     "amount": ("monetary_value_col", "amount"),
     "order_id": ("order_col", "order id"),
     "product": ("product_col", "product"),
+    "currency": ("currency_col", "currency"),
 }
 
 
@@ -209,7 +217,7 @@ def _uci(lookup: dict) -> _Sources:
     src.pick.update(customer_id=_find(lookup, ["customerid"]), order_date=lookup.get("invoicedate"),
                     order_id=_find(lookup, ["invoiceno", "invoice"]),
                     product=_find(lookup, ["description", "stockcode"]), quantity=lookup.get("quantity"),
-                    country=lookup.get("country"), channel=None, discount_code=None, promotion=None)
+                    country=lookup.get("country"), channel=None, discount_code=None, promotion=None, currency=None)
     src.status = None
     return src
 
@@ -382,7 +390,7 @@ def standardise(raw: pd.DataFrame, columns: dict | None = None, *, file=None, ro
     used["customer_id"] = pick["customer_id"]
     std["order_date"] = raw[pick["order_date"]]
     used["order_date"] = pick["order_date"]
-    for key in ("order_id", "product", "quantity", "channel", "discount_code", "promotion", "country"):
+    for key in ("order_id", "product", "quantity", "channel", "discount_code", "promotion", "country", "currency"):
         col = pick.get(key)
         if col is not None and col not in used.values():
             std[key] = raw[col]
@@ -391,7 +399,8 @@ def standardise(raw: pd.DataFrame, columns: dict | None = None, *, file=None, ro
     # Order-level fields written only on an order's first line (Shopify) are copied to its other lines.
     if layout in ("shopify", "woocommerce") and "order_id" in std:
         firsts = [c for c in (pick["customer_id"], pick["order_date"], total_col, status_col, refunded_col,
-                              pick.get("discount_code"), pick.get("channel"), pick.get("country")) if c]
+                              pick.get("discount_code"), pick.get("channel"), pick.get("country"), pick.get("currency"))
+                  if c]
         firsts = list(dict.fromkeys(firsts))
         filled = raw[firsts].groupby(raw[pick["order_id"]], sort=False).transform("first")
         for c in firsts:

@@ -19,12 +19,12 @@ import pandas as pd
 
 from lifecycle_lib.data.contracts import ORDERS_FILE_COLUMNS
 from lifecycle_lib.data.files import read_table
-from lifecycle_lib.data.layouts import LAYOUT_NAMES, REVERSED_STATUSES, standardise
+from lifecycle_lib.data.layouts import LAYOUT_NAMES, REVERSED_STATUSES, UNPAID_STATUSES, standardise
 from lifecycle_lib.data.parsing import _STR, parse_amounts, parse_dates
 from lifecycle_lib.errors import MAX_EXAMPLES, DataError
 
 # ORDERS_FILE_COLUMNS (from contracts) names every column OrdersFile.orders may have, in order.
-__all__ = ["Finding", "OrdersFile", "read_orders", "ORDERS_FILE_COLUMNS"]
+__all__ = ["Finding", "OrdersFile", "read_orders", "read_rates", "ORDERS_FILE_COLUMNS"]
 
 
 @dataclass
@@ -86,6 +86,9 @@ class OrdersFile:
         The date the analysis looks from.
     lines_read : int
         How many rows the file had, before anything was taken out.
+    currency : str, optional
+        The currency of every amount, where the file says it (after conversion with ``rates``, the
+        currency whose rate is 1).
 
     Attributes
     ----------
@@ -109,7 +112,7 @@ class OrdersFile:
       orders from 2024-01-05 to 2024-03-01, as of 2024-03-02
       columns used: customer_id <- 'client', order_date <- 'date', amount <- 'total'
       data quality (1 finding(s)):
-        - exact duplicate lines: 1 row(s) (e.g. rows 5) -> kept the first copy, dropped the others
+        - exact duplicate lines: 1 row(s) (e.g. rows 5) -> kept the first copy, dropped the others (when identical lines are real repeat purchases, keep them: drop_duplicates=False, command line --keep-duplicate-lines)
     >>> shop.orders["amount"].tolist()
     [10.5, 20.0, 12.0]
     >>> shop.layout, shop.layout_name
@@ -124,6 +127,7 @@ class OrdersFile:
     findings: list
     observation_period_end: pd.Timestamp
     lines_read: int = 0
+    currency: str | None = None
 
     @property
     def layout_name(self) -> str:
@@ -154,6 +158,8 @@ class OrdersFile:
             f"as of {self.observation_period_end:%Y-%m-%d}",
             "  columns used: " + ", ".join(f"{k} <- {v!r}" for k, v in self.columns.items()),
         ]
+        if self.currency:
+            lines.insert(3, f"  amounts in {self.currency}")
         if self.findings:
             lines.append(f"  data quality ({len(self.findings)} finding(s)):")
             lines += [f"    - {f}" for f in self.findings]
@@ -172,6 +178,9 @@ def read_orders(
     sheet=None,
     observation_period_end=None,
     name=None,
+    currency_col=None,
+    rates=None,
+    drop_duplicates=True,
 ) -> OrdersFile:
     """Read a user's orders export, recognise its layout, clean it, and report what was repaired.
 
@@ -205,6 +214,16 @@ def read_orders(
         after the last order.
     name : str, optional
         What to call a DataFrame ``path`` in messages (default ``"the orders table"``).
+    currency_col : str, optional
+        The column with each order's currency, when its name is not recognised.
+    rates : str, Path or dict, optional
+        Exchange rates for a file in several currencies: a dict ``{currency: rate}`` or a CSV file
+        with columns ``currency`` and ``rate``, the rate being what one unit is worth in the
+        currency to report in (whose own rate is 1). Without it, a file in several currencies is
+        refused: amounts in different currencies are never added.
+    drop_duplicates : bool, default True
+        Drop exact duplicate lines (an export written twice); False keeps them, for logs where two
+        identical lines are two real purchases.
 
     Returns
     -------
@@ -243,15 +262,21 @@ def read_orders(
     row_no = pd.Series(np.arange(len(raw)) + 2, name="_row")
 
     dup = raw.duplicated(keep="first").to_numpy()
-    if dup.any():
-        findings.append(Finding("exact duplicate lines", int(dup.sum()), "kept the first copy, dropped the others",
-                                list(row_no[dup].head(MAX_EXAMPLES))))
+    if dup.any() and drop_duplicates:
+        findings.append(Finding("exact duplicate lines", int(dup.sum()),
+                                "kept the first copy, dropped the others (when identical lines are real repeat "
+                                "purchases, keep them: drop_duplicates=False, command line --keep-duplicate-lines)", list(row_no[dup].head(MAX_EXAMPLES))))
         raw = raw[~dup]
         row_no = row_no[~dup]
+    elif dup.any():
+        findings.append(Finding("exact duplicate lines", int(dup.sum()), "kept, each as a purchase of its own (as asked)",
+                                list(row_no[dup].head(MAX_EXAMPLES))))
 
     named = {"customer_id": customer_id_col, "order_date": datetime_col, "amount": monetary_value_col,
-             "order_id": order_col, "product": product_col}
-    layout, std, used, status, refunded, amount_computed = standardise(raw, named, file=file, rows=row_no.to_numpy())
+             "order_id": order_col, "product": product_col, "currency": currency_col}
+    found = standardise(raw, named, file=file, rows=row_no.to_numpy())
+    layout, std, used, status, refunded, amount_computed = (found.layout, found.frame, found.columns, found.status,
+                                                            found.refunded, found.amount_computed)
     if amount_computed:
         findings.append(Finding("amount computed", len(raw), f"amount = {used['amount']} for every line"))
     std["_row"] = row_no.to_numpy()
@@ -259,6 +284,15 @@ def read_orders(
     # -- status-based reversals (refunded / cancelled / failed orders) ---------------------------------
     returns_parts = []
     if status is not None:
+        unpaid = status.isin(UNPAID_STATUSES).fillna(False).to_numpy()
+        if unpaid.any():
+            counts = status[unpaid].value_counts()
+            what = ", ".join(f"{k} {v:,}" for k, v in counts.items())
+            std = _set_aside(std, unpaid, findings, f"orders not paid ({what})",
+                             "left out: an order is a sale once it is paid")
+            status = status[~unpaid]
+            if refunded is not None:
+                refunded = refunded[~unpaid]
         reversed_mask = status.isin(REVERSED_STATUSES).fillna(False).to_numpy()
         if reversed_mask.any():
             counts = status[reversed_mask].value_counts()
@@ -305,6 +339,7 @@ def read_orders(
                         fix="pass monetary_value_col=... (command line: --monetary-value-col) naming the column with the order amounts")
     if no_amount.any():
         std = _set_aside(std, no_amount, findings, "missing amount", "dropped these lines")
+    std, currency = _one_currency(std, rates, findings, file, used.get("currency"))
 
     # -- customers -------------------------------------------------------------------------------------
     std["customer_id"] = _clean_ids(std["customer_id"]).to_numpy()
@@ -360,6 +395,7 @@ def read_orders(
         findings=findings,
         observation_period_end=as_of_ts,
         lines_read=lines_read,
+        currency=currency,
     )
 
 
@@ -385,6 +421,112 @@ def _check_table(raw: pd.DataFrame, file: str) -> None:
             file=file,
             fix="export the orders again including the order rows, or choose a longer date range in the export",
         )
+
+
+def read_rates(rates, file=None) -> dict:
+    """Exchange rates from a dict or a CSV file of columns ``currency`` and ``rate``, checked.
+
+    Parameters
+    ----------
+    rates : dict, str or Path
+        ``{currency: rate}``, or the CSV file.
+    file : str, optional
+        The orders file, for messages.
+
+    Returns
+    -------
+    dict of str to float
+        Rates by upper-case currency code; exactly one of them is 1 (the currency to report in).
+
+    Raises
+    ------
+    DataError
+        When the file cannot be read, a rate is not a positive number, or no currency has the rate 1.
+
+    Examples
+    --------
+    >>> read_rates({"eur": 1, "USD": "0.92"})
+    {'EUR': 1.0, 'USD': 0.92}
+    >>> read_rates({"EUR": 0.5, "USD": 0.92})
+    Traceback (most recent call last):
+    ...
+    lifecycle_lib.errors.DataError: the rates: column 'rate': no currency has the rate 1, so the currency to report in is unknown. ...
+    """
+    where = "the rates"
+    if not isinstance(rates, dict):
+        where = str(rates)
+        try:
+            table = pd.read_csv(rates, dtype=str, keep_default_na=False)
+        except (OSError, ValueError) as exc:
+            raise DataError(f"the rates file cannot be read ({exc})", file=where,
+                            fix="write a CSV file with the columns currency,rate") from None
+        table.columns = [str(c).strip().lower() for c in table.columns]
+        if not {"currency", "rate"} <= set(table.columns):
+            raise DataError(f"the rates file needs the columns currency and rate (found {list(table.columns)})",
+                            file=where, fix="write a CSV file with the columns currency,rate")
+        rates = dict(zip(table["currency"], table["rate"]))
+    out = {}
+    for i, (code, rate) in enumerate(rates.items()):
+        try:
+            value = float(str(rate).replace(",", "."))
+        except ValueError:
+            value = float("nan")
+        if not value > 0 or value == float("inf"):
+            raise DataError(f"the rate of {code!r} is not a positive number ({rate!r})", file=where, column="rate",
+                            rows=[i + 2], fix="give each currency what one unit of it is worth in the currency to report in")
+        out[str(code).strip().upper()] = value
+    if sum(1 for v in out.values() if v == 1) != 1:
+        raise DataError("no currency has the rate 1, so the currency to report in is unknown" if 1 not in out.values()
+                        else "more than one currency has the rate 1", file=where, column="rate",
+                        fix="give the currency to report in the rate 1, and every other currency its value in it")
+    return out
+
+
+def _one_currency(std: pd.DataFrame, rates, findings: list, file: str, column) -> tuple[pd.DataFrame, str | None]:
+    """The lines in one currency: the file's own, or converted with ``rates``; refused when mixed without them."""
+    if "currency" not in std:
+        return std, None
+    codes = std["currency"].astype(_STR).str.strip().str.upper()
+    codes = codes.mask(codes.eq("") | codes.isna())
+    present = codes.dropna().value_counts()
+    if present.empty:
+        return std.drop(columns="currency"), None
+    blank = codes.isna().to_numpy()
+    if len(present) == 1:
+        only = str(present.index[0])
+        if blank.any():
+            findings.append(Finding("missing currency", int(blank.sum()), f"taken as {only}, the file's only currency",
+                                    list(std["_row"][blank][:MAX_EXAMPLES])))
+        return std.drop(columns="currency"), only
+    listed = ", ".join(f"{code} {n:,} line(s)" for code, n in present.items())
+    if rates is None:
+        minority = codes.ne(present.index[0]).fillna(False).to_numpy() & ~blank
+        raise DataError(
+            f"the orders are in {len(present)} currencies ({listed}), and amounts in different currencies cannot be added",
+            file=file, column=column, rows=list(std["_row"][minority][:MAX_EXAMPLES]),
+            values=list(codes[minority][:MAX_EXAMPLES]),
+            fix="pass --rates rates.csv (columns currency,rate: what one unit of each is worth in the currency to "
+                "report in, whose rate is 1), or split the file by currency and make one report for each")
+    table = read_rates(rates, file)
+    missing = [code for code in present.index if code not in table]
+    if missing:
+        raise DataError(f"the rates do not give the currency {', '.join(missing)}", file=file, column=column,
+                        values=missing, fix=f"add a line for {', '.join(missing)} to the rates")
+    base = next(code for code, rate in table.items() if rate == 1)
+    if blank.any():
+        std = _set_aside(std, blank, findings, "missing currency",
+                         "dropped these lines (the file has several currencies, so theirs is unknown)")
+        codes = codes[~blank]
+    factor = codes.map(table).astype("float64").to_numpy()
+    before = std["amount"].to_numpy(dtype="float64")
+    converted = factor != 1
+    std = std.drop(columns="currency").assign(amount=before * factor)
+    others = ", ".join(f"{code} at {table[code]:g}" for code in present.index if code != base)
+    findings.append(Finding("several currencies", int(converted.sum()),
+                            f"converted to {base} with the rates given ({others}): {before[converted].sum():,.2f} in "
+                            f"other currencies became {(before * factor)[converted].sum():,.2f} {base}",
+                            list(std["_row"][converted][:MAX_EXAMPLES])))
+    return std, base
 
 
 def _set_aside(std: pd.DataFrame, mask: np.ndarray, findings: list, issue: str, action: str, kept=None) -> pd.DataFrame:

@@ -34,6 +34,10 @@ def report_parameters(
     order_col=None,
     product_col=None,
     sheet=None,
+    *,
+    currency_col=None,
+    rates=None,
+    drop_duplicates=True,
 ) -> dict:
     """The papermill parameters of the capstone notebook for a file and its column options.
 
@@ -51,6 +55,12 @@ def report_parameters(
         their names are not recognised.
     sheet : str, optional
         The sheet of an Excel workbook.
+    currency_col : str, optional
+        The file's currency column, when its name is not recognised.
+    rates : str or Path, optional
+        A CSV file of exchange rates (columns ``currency``, ``rate``) for a file in several currencies.
+    drop_duplicates : bool, default True
+        Whether exact duplicate lines are dropped.
 
     Returns
     -------
@@ -73,6 +83,9 @@ def report_parameters(
         "order_col": order_col,
         "product_col": product_col,
         "sheet": sheet,
+        "currency_col": currency_col,
+        "rates": None if rates is None else str(Path(rates).resolve()),
+        "drop_duplicates": bool(drop_duplicates),
     }
 
 
@@ -135,6 +148,10 @@ def make_report(
     sheet=None,
     timeout: float = 600.0,
     notebook=None,
+    *,
+    currency_col=None,
+    rates=None,
+    drop_duplicates=True,
 ) -> Path:
     """Write the "who is my customer?" report on ``orders_file`` to ``out`` (one HTML file).
 
@@ -155,6 +172,9 @@ def make_report(
         Seconds each cell of the notebook may take.
     notebook : str or Path, optional
         The notebook to run instead of :data:`NOTEBOOK`.
+    currency_col, rates, drop_duplicates
+        As for :func:`lifecycle_lib.data.readers.read_orders` (``rates`` a CSV file); the rates are
+        checked before the notebook starts.
 
     Returns
     -------
@@ -195,7 +215,13 @@ def make_report(
     from lifecycle_lib._util.files import write_text_atomic
     from lifecycle_lib.tools.execute import NotebookError, execute_notebook
 
-    params = report_parameters(orders_file, observation_period_end, customer_id_col, datetime_col, monetary_value_col, order_col, product_col, sheet)
+    if rates is not None:
+        from lifecycle_lib.data.readers import read_rates
+
+        read_rates(rates)  # a bad rates file fails here, in a second, not after a kernel has started
+    params = report_parameters(orders_file, observation_period_end, customer_id_col, datetime_col, monetary_value_col,
+                               order_col, product_col, sheet, currency_col=currency_col, rates=rates,
+                               drop_duplicates=drop_duplicates)
     given = {params["orders_file"]: str(orders_file)} if orders_file is not None else {}
     with tempfile.TemporaryDirectory(prefix="lifecycle-report-") as scratch:
         try:
