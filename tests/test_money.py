@@ -140,3 +140,27 @@ def test_the_report_shows_converted_money_in_the_shops_currency(shopify_mixed, t
     assert "several currencies" in page and " EUR" in page
     assert cli.main(["report", str(path), "--out", str(tmp_path / "refused.html")]) == 2
     assert not (tmp_path / "refused.html").exists()
+
+
+def test_every_sheet_with_the_same_header_is_read_and_the_others_are_named(tmp_path):
+    import pandas as pd
+
+    header, rows = _rows("woocommerce_orders.csv")
+    frame = pd.DataFrame(rows, columns=header)
+    numbers = list(dict.fromkeys(frame["Order Number"]))
+    first = frame[frame["Order Number"].isin(numbers[:2])]
+    second = frame[~frame["Order Number"].isin(numbers[:2])]
+    path = tmp_path / "orders.xlsx"
+    with pd.ExcelWriter(path) as writer:
+        first.to_excel(writer, sheet_name="January", index=False)
+        second.to_excel(writer, sheet_name="February", index=False)
+        pd.DataFrame({"Month": ["January"], "Sales": [1]}).to_excel(writer, sheet_name="Summary", index=False)
+    whole = read_orders(DATA / "woocommerce_orders.csv")
+    book = read_orders(path)
+    assert book.orders["amount"].sum() == pytest.approx(whole.orders["amount"].sum())
+    assert set(book.orders["order_id"]) == set(whole.orders["order_id"])
+    finding = next(f for f in book.findings if f.issue == "workbook sheets")
+    assert "'January', 'February'" in finding.action and "'Summary'" in finding.action and "--sheet" in finding.action
+    only = read_orders(path, sheet="February")
+    assert set(only.orders["order_id"]) == set(whole.orders["order_id"]) - set(numbers[:2])
+    assert not any(f.issue == "workbook sheets" for f in only.findings)

@@ -138,7 +138,22 @@ def _read_excel(path: Path, sheet) -> pd.DataFrame:
             file=path,
             fix="pass one of those names with sheet=... (command line: --sheet NAME)",
         )
-    name = names[0] if sheet is None else sheet
+    if sheet is not None:
+        return _sheet(book, sheet)
+    # Without a sheet named: every sheet with the first table's header, one after the other.
+    frames = [(name, _sheet(book, name)) for name in names]
+    frames = [(name, df) for name, df in frames if len(df.columns)]
+    if not frames:
+        return _sheet(book, names[0])
+    header = list(frames[0][1].columns)
+    same = [(name, df) for name, df in frames if list(df.columns) == header]
+    other = [name for name, df in frames if list(df.columns) != header]
+    df = pd.concat([df for _, df in same], ignore_index=True) if len(same) > 1 else same[0][1]
+    df.attrs["sheets"] = {"read": [name for name, _ in same], "other": other}
+    return df
+
+
+def _sheet(book, name) -> pd.DataFrame:
     df = pd.read_excel(book, sheet_name=name, dtype=object)
     df = df.dropna(how="all").dropna(axis=1, how="all")
     df.columns = [str(c).strip() for c in df.columns]
@@ -170,7 +185,9 @@ def read_table(path, sheet=None) -> pd.DataFrame:
     path : str or Path
         The file.
     sheet : str, optional
-        The sheet of an Excel workbook; by default the first one.
+        The sheet of an Excel workbook. By default every sheet with the same header as the first
+        non-empty one, one after the other; ``DataFrame.attrs["sheets"]`` then names the sheets
+        read (``read``) and those with another header, left out (``other``).
 
     Returns
     -------

@@ -208,7 +208,8 @@ def read_orders(
     product_col : str, optional
         The column with the products.
     sheet : str, optional
-        The sheet of an Excel workbook; by default the first one.
+        The sheet of an Excel workbook; by default every sheet with the first one's header (the
+        data-quality findings name the sheets read and those left out).
     observation_period_end : str or Timestamp, optional
         The date the analysis looks from; orders on or after it are left out. By default the day
         after the last order.
@@ -258,6 +259,15 @@ def read_orders(
     _check_table(raw, file)
     lines_read = len(raw)
     findings: list[Finding] = []
+    sheets = raw.attrs.get("sheets") if not isinstance(path, pd.DataFrame) else None
+    if sheets and (len(sheets["read"]) > 1 or sheets["other"]):
+        read = ", ".join(repr(n) for n in sheets["read"])
+        action = (f"read the sheets {read} one after the other (same header; row numbers count on from one sheet to "
+                  f"the next)" if len(sheets["read"]) > 1 else f"read the sheet {read}")
+        if sheets["other"]:
+            action += (f"; left out {', '.join(repr(n) for n in sheets['other'])}, whose header differs (name one with "
+                       f"sheet=..., command line --sheet NAME)")
+        findings.append(Finding("workbook sheets", lines_read, action))
     raw = raw.reset_index(drop=True)
     row_no = pd.Series(np.arange(len(raw)) + 2, name="_row")
 
