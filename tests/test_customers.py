@@ -305,3 +305,19 @@ def test_no_function_changes_its_input(table):
     pd.testing.assert_frame_equal(built, before_table)
     pd.testing.assert_frame_equal(value.by_segment, by_segment)
     pd.testing.assert_frame_equal(stages, stages_kept)
+
+
+def test_a_forecast_that_is_not_finite_never_reaches_the_values(monkeypatch):
+    real = clv.five_year_value
+
+    def overflowing(summary, bg, gg, *args, **kwargs):
+        out = real(summary, bg, gg, *args, **kwargs)
+        out.iloc[0, out.columns.get_loc("value")] = float("inf")
+        return out
+
+    monkeypatch.setattr(clv, "five_year_value", overflowing)
+    orders = repeat_buyers()
+    table = customers.customer_table(orders, "2025-01-01")
+    value = customer_value.value_summary(orders, table, "2025-01-01")
+    assert np.isfinite(value.five_year.to_numpy()).all()
+    assert "no finite 5-year value for 1 customer(s)" in value.fallback and "annual spend x retention" in value.method

@@ -98,6 +98,9 @@ def _fit_models(summary: pd.DataFrame, hist: pd.DataFrame, fit_sample: int, rand
                                                     hist["average_order_value"].reindex(summary.index))
         value5["value"] = value5["expected_purchases"] * value5["expected_average_value"]
         model, fallback = MODELS[1], _GAMMA_GAMMA_DIVERGED
+    endless = ~np.isfinite(value5["value"].to_numpy(dtype=float))
+    if endless.any():  # never an inf or NaN on a page: the caller falls back to the rule and says why
+        raise ValueError(f"it gave no finite 5-year value for {int(endless.sum()):,} customer(s)")
     return value5["value"], model, fallback, len(fit_on)
 
 
