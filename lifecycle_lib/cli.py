@@ -84,7 +84,7 @@ def _grade(args):
 def _report(args):
     from lifecycle_lib.tools import report
 
-    report.make_report(
+    page = report.make_report(
         args.orders_file,
         out=args.out,
         observation_period_end=args.observation_period_end,
@@ -98,6 +98,9 @@ def _report(args):
         rates=args.rates,
         drop_duplicates=not args.keep_duplicate_lines,
     )
+    listing = report.customers_csv_path(page)
+    print(f"lifecycle report: wrote {page}" + (f" and {listing} (every customer, with the next action)"
+                                               if listing.exists() else ""))
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -164,3 +164,10 @@ def test_every_sheet_with_the_same_header_is_read_and_the_others_are_named(tmp_p
     only = read_orders(path, sheet="February")
     assert set(only.orders["order_id"]) == set(whole.orders["order_id"]) - set(numbers[:2])
     assert not any(f.issue == "workbook sheets" for f in only.findings)
+
+
+def test_a_refused_report_writes_neither_the_page_nor_the_customer_list(shopify_mixed, tmp_path):
+    path, _ = shopify_mixed
+    out = tmp_path / "report.html"
+    assert cli.main(["report", str(path), "--out", str(out)]) == 2
+    assert list(tmp_path.glob("report*")) == []

@@ -58,7 +58,7 @@ def test_the_report_passes_exactly_the_lessons_parameters():
     names = {node.targets[0].id for node in ast.parse(cell["source"]).body if isinstance(node, ast.Assign)}
     assert names == set(report_parameters("orders.csv")) == {
         "orders_file", "observation_period_end", "customer_id_col", "datetime_col", "monetary_value_col",
-        "order_col", "product_col", "sheet", "currency_col", "rates", "drop_duplicates"}
+        "order_col", "product_col", "sheet", "currency_col", "rates", "drop_duplicates", "customers_csv"}
 
 
 def test_as_of_before_first_order_exits_2(tmp_path, capsys):
@@ -110,7 +110,24 @@ def test_exports_produce_a_self_contained_report(fixture, layout, quality, tmp_p
     assert not re.search(r'<script[^>]+src="https?://', html)  # nothing fetched from the network
     assert "read_orders(" not in text and "import pandas" not in text  # no code cells
     assert "Traceback" not in text and "Warning" not in text
-    assert [p.name for p in tmp_path.iterdir()] == ["report.html"]  # no temporary file left behind
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html", "report_customers.csv"]  # nothing else left
+    _check_customer_list(DATA / fixture, tmp_path / "report_customers.csv")
+
+
+def _check_customer_list(orders_file, listing):
+    """The CSV beside a report: every customer once, the columns promised, spend as the reader found it."""
+    import pandas as pd
+
+    from lifecycle_lib.analytics.customer_value import CUSTOMER_LIST_COLUMNS
+    from lifecycle_lib.data.readers import read_orders
+
+    table = pd.read_csv(listing, dtype={"customer_id": str})
+    orders = read_orders(orders_file).orders
+    assert tuple(table.columns) == CUSTOMER_LIST_COLUMNS
+    assert table["customer_id"].is_unique and set(table["customer_id"]) == set(orders["customer_id"])
+    spend = orders.groupby("customer_id")["amount"].sum().round(2)
+    assert table.set_index("customer_id")["spend"].sort_index().to_numpy() == pytest.approx(spend.sort_index().to_numpy(), abs=0.011)
+    assert table["five_year_value"].is_monotonic_decreasing and table["next_action"].str.len().gt(0).all()
 
 
 @pytest.mark.slow

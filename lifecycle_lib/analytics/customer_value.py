@@ -22,7 +22,11 @@ from lifecycle_lib.analytics import clv, rfm, segments
 from lifecycle_lib.analytics._orders import has_data, require_customers, require_orders
 from lifecycle_lib.data.contracts import require_columns
 
-__all__ = ["MODELS", "Value", "value_summary", "Priorities", "priorities"]
+__all__ = ["MODELS", "Value", "value_summary", "Priorities", "priorities", "CUSTOMER_LIST_COLUMNS", "customer_list"]
+
+#: The columns of :func:`customer_list`, in order: the CSV a shop owner can act on.
+CUSTOMER_LIST_COLUMNS = ("customer_id", "stage", "segment", "last_order", "orders", "spend", "p_alive",
+                         "five_year_value", "next_action")
 
 #: The methods of the 5-year value, as :attr:`Value.model` names them.
 MODELS = ("BG/NBD and Gamma-Gamma", "BG/NBD and own average order value", "annual spend x retention")
@@ -56,6 +60,8 @@ class Value:
         How many customers the models were fitted on (None when no model was fitted).
     top_n, top_share : int, float
         The top 20% of customers (``top_n`` of them) and their share of revenue.
+    p_alive : pandas.Series or None
+        Each customer's probability of still being a customer (BG/NBD), None when it was not fitted.
 
     >>> Value(pd.DataFrame(), pd.Series([120.0, 30.0]), pd.DataFrame(), MODELS[2], "the rule", "too few", 0.5,
     ...       None, 1, 0.8)
@@ -72,6 +78,7 @@ class Value:
     fitted_on: int | None
     top_n: int
     top_share: float
+    p_alive: pd.Series | None = None
 
     def __repr__(self) -> str:
         fallback = f"; fallback: {self.fallback}" if self.fallback else ""
@@ -89,6 +96,8 @@ def _fit_models(summary: pd.DataFrame, hist: pd.DataFrame, fit_sample: int, rand
         bg = clv.BetaGeo().fit(fit_on)
         gg = clv.GammaGamma().fit(fit_on[fit_on["frequency"] > 0])
         value5 = clv.five_year_value(summary, bg, gg)
+        alive = pd.Series(bg.probability_alive(summary["frequency"], summary["recency"], summary["T"]),
+                          index=summary.index, name="p_alive").clip(0, 1)
     gg_params = np.array(list(dict(gg.params_).values()), dtype=float)
     avg_ok = (np.isfinite(gg_params).all() and (gg_params > 1e-6).all() and (gg_params < 1e6).all()
               and np.isfinite(value5["expected_average_value"]).all())
@@ -101,7 +110,7 @@ def _fit_models(summary: pd.DataFrame, hist: pd.DataFrame, fit_sample: int, rand
     endless = ~np.isfinite(value5["value"].to_numpy(dtype=float))
     if endless.any():  # never an inf or NaN on a page: the caller falls back to the rule and says why
         raise ValueError(f"it gave no finite 5-year value for {int(endless.sum()):,} customer(s)")
-    return value5["value"], model, fallback, len(fit_on)
+    return value5["value"], model, fallback, len(fit_on), alive
 
 
 def value_summary(
@@ -178,11 +187,11 @@ def value_summary(
                               monetary_value_col="amount", observation_period_end=observation_period_end)
     repeaters = int((summary["frequency"] > 0).sum())
     span_days = (orders["order_date"].max() - orders["order_date"].min()).days
-    five = model = fallback = fitted_on = retention = None
+    five = model = fallback = fitted_on = retention = alive = None
     fit_problem = None
     if repeaters >= min_repeaters and len(summary) >= min_customers and span_days >= min_days:
         try:
-            five, model, fallback, fitted_on = _fit_models(summary, hist, fit_sample, random_state)
+            five, model, fallback, fitted_on, alive = _fit_models(summary, hist, fit_sample, random_state)
         except Exception as exc:  # a fit that fails is reported, not hidden
             fit_problem = f"{type(exc).__name__}: {exc}"
     if model is None:
@@ -207,8 +216,10 @@ def value_summary(
         "5-year value (total)": five.groupby(segment, observed=False).sum(),
     })
     by_segment = by_segment[by_segment["customers"] > 0]
+    if alive is not None and not np.isfinite(alive.to_numpy(dtype=float)).all():
+        alive = None  # a probability that is not a number is not shown
     return Value(hist, five.rename("five_year_value"), by_segment, model, method, fallback, retention, fitted_on,
-                 top_n, top_share)
+                 top_n, top_share, alive)
 
 
 @dataclass(frozen=True)
@@ -282,3 +293,51 @@ def priorities(by_segment: pd.DataFrame, stages: pd.DataFrame) -> Priorities:
     by_stage = stages.copy()
     by_stage["what to do"] = [segments.STAGE_TACTICS[s] for s in by_stage.index]
     return Priorities(plan, by_stage)
+
+
+def customer_list(people: pd.DataFrame, value: Value) -> pd.DataFrame:
+    """Every customer in one table a shop owner can sort, filter and export: who, where, worth, what next.
+
+    Parameters
+    ----------
+    people : pandas.DataFrame
+        :func:`lifecycle_lib.analytics.customers.customer_table`.
+    value : Value
+        :func:`value_summary` of the same customers.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`CUSTOMER_LIST_COLUMNS`, one row per customer, the highest 5-year value first:
+        relationship stage, RFM segment, date of the last order, orders, spend so far, P(alive)
+        (empty when BG/NBD was not fitted), 5-year value, and the segment's suggested next action.
+
+    Examples
+    --------
+    >>> from lifecycle_lib.analytics import customers
+    >>> orders = pd.DataFrame({"customer_id": ["a", "a", "b"],
+    ...                        "order_date": pd.to_datetime(["2024-01-05", "2024-03-01", "2024-02-10"]),
+    ...                        "amount": [10.0, 30.0, 25.0]})
+    >>> people = customers.customer_table(orders, "2024-03-21")
+    >>> table = customer_list(people, value_summary(orders, people, "2024-03-21"))
+    >>> table[["customer_id", "orders", "spend", "last_order"]].to_dict("records")[0]
+    {'customer_id': 'a', 'orders': 2, 'spend': 40.0, 'last_order': '2024-03-01'}
+    >>> bool(table["p_alive"].isna().all())  # too few customers for BG/NBD
+    True
+    """
+    from lifecycle_lib.analytics.rfm import SEGMENT_TACTICS
+
+    out = pd.DataFrame(index=people.index)
+    out["customer_id"] = people.index.astype(str)
+    out["stage"] = people["stage"].astype(str).str.replace("_", " ")
+    out["segment"] = people["segment"].astype(str)
+    out["last_order"] = pd.to_datetime(people["last_order"]).dt.strftime("%Y-%m-%d")
+    out["orders"] = people["orders"].astype(int)
+    out["spend"] = people["spend"].astype(float).round(2)
+    alive = value.p_alive.reindex(people.index) if value.p_alive is not None else pd.Series(np.nan, index=people.index)
+    out["p_alive"] = alive.astype(float).round(3)
+    out["five_year_value"] = value.five_year.reindex(people.index).astype(float).round(2)
+    out["next_action"] = out["segment"].map(lambda seg: SEGMENT_TACTICS.get(seg, "").split(":")[0].split(";")[0].rstrip("."))
+    out = out.reset_index(drop=True)
+    return out.sort_values(["five_year_value", "customer_id"], ascending=[False, True], kind="stable",
+                           ignore_index=True)[list(CUSTOMER_LIST_COLUMNS)]

@@ -19,10 +19,32 @@ from pathlib import Path
 
 from lifecycle_lib._util.paths import REPO_ROOT
 
-__all__ = ["NOTEBOOK", "report_parameters", "make_report"]
+__all__ = ["NOTEBOOK", "report_parameters", "customers_csv_path", "make_report"]
 
 #: The capstone notebook the report is rendered from.
 NOTEBOOK = REPO_ROOT / "notebooks" / "12_capstone_your_customers.ipynb"
+
+
+def customers_csv_path(out) -> Path:
+    """Where the list of every customer goes beside a report: ``report.html`` -> ``report_customers.csv``.
+
+    Parameters
+    ----------
+    out : str or Path
+        The report's HTML file.
+
+    Returns
+    -------
+    Path
+        The CSV file in the same folder.
+
+    Examples
+    --------
+    >>> customers_csv_path("reports/may.html").as_posix()
+    'reports/may_customers.csv'
+    """
+    out = Path(out)
+    return out.with_name(f"{out.stem}_customers.csv")
 
 
 def report_parameters(
@@ -38,6 +60,7 @@ def report_parameters(
     currency_col=None,
     rates=None,
     drop_duplicates=True,
+    customers_csv=None,
 ) -> dict:
     """The papermill parameters of the capstone notebook for a file and its column options.
 
@@ -61,6 +84,8 @@ def report_parameters(
         A CSV file of exchange rates (columns ``currency``, ``rate``) for a file in several currencies.
     drop_duplicates : bool, default True
         Whether exact duplicate lines are dropped.
+    customers_csv : str or Path, optional
+        Where the notebook writes the list of every customer.
 
     Returns
     -------
@@ -86,6 +111,7 @@ def report_parameters(
         "currency_col": currency_col,
         "rates": None if rates is None else str(Path(rates).resolve()),
         "drop_duplicates": bool(drop_duplicates),
+        "customers_csv": None if customers_csv is None else str(Path(customers_csv).resolve()),
     }
 
 
@@ -153,12 +179,14 @@ def make_report(
     rates=None,
     drop_duplicates=True,
 ) -> Path:
-    """Write the "who is my customer?" report on ``orders_file`` to ``out`` (one HTML file).
+    """Write the "who is my customer?" report on ``orders_file`` to ``out``, and the list of every customer beside it.
 
     ``orders_file=None`` reports on the course's sample shop. The output name and folder are
     checked first; the notebook's kernel then reads the file, and an unusable file raises its
-    :class:`~lifecycle_lib.errors.DataError` (the command exits with status 2) and no report is
-    written.
+    :class:`~lifecycle_lib.errors.DataError` (the command exits with status 2) and nothing is
+    written. On success the page and the CSV of every customer (:func:`customers_csv_path`,
+    columns :data:`lifecycle_lib.analytics.customer_value.CUSTOMER_LIST_COLUMNS`) are written
+    together.
 
     Parameters
     ----------
@@ -224,9 +252,14 @@ def make_report(
                                drop_duplicates=drop_duplicates)
     given = {params["orders_file"]: str(orders_file)} if orders_file is not None else {}
     with tempfile.TemporaryDirectory(prefix="lifecycle-report-") as scratch:
+        params["customers_csv"] = str(Path(scratch) / "customers.csv")
         try:
             nb = execute_notebook(notebook, parameters=params, cwd=scratch, timeout=timeout)
         except NotebookError as exc:
             raise _notebook_failure(exc, given) from None
+        listing = Path(params["customers_csv"])
+        table = listing.read_text(encoding="utf-8") if listing.exists() else None
     body = _html(nb, title=f"Who is my customer? {Path(orders_file).name if orders_file else 'sample shop'}")
+    if table is not None:
+        write_text_atomic(customers_csv_path(out), table)
     return write_text_atomic(out, body)
