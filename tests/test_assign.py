@@ -203,3 +203,24 @@ def test_the_leak_detector_finds_code_hidden_the_way_old_keys_hid_it(tmp_path):
     answer_line = solution.questions[0].code.strip().splitlines()[-1].strip()
     assert answer_line not in path.read_text()
     assert any(answer_line in text for text in _every_text_in(path))
+
+
+def test_no_file_of_the_public_exercises_gives_back_a_line_of_a_solution():
+    from lifecycle_lib._util.paths import REPO_ROOT
+    from lifecycle_lib.tools.build import exercise_notebook, find_solutions
+
+    keys = sorted((REPO_ROOT / "exercises" / ".keys").glob("*.key"))
+    assert len(keys) >= 12
+    texts = [text for path in keys for text in _every_text_in(path)]
+    solutions = [parse_solution(path) for path in find_solutions(REPO_ROOT / "solutions")]
+    handed_out = "\n".join("".join(c["source"]) for solution in solutions for c in exercise_notebook(solution)["cells"])
+    checked = 0
+    for solution in solutions:
+        for question in solution.questions:
+            for code in [question.code, *(m.code for m in question.mistakes)]:
+                for line in {line.strip() for line in code.splitlines() if len(line.strip()) >= 12}:
+                    if line in handed_out:  # a scaffold or a hint some exercise shows on purpose
+                        continue
+                    checked += 1
+                    assert not any(line in text for text in texts), (solution.name, question.id, line)
+    assert checked > 100
