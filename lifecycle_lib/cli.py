@@ -59,7 +59,7 @@ def _exercises_build(args):
 def _assign(args):
     from lifecycle_lib.tools import assign
 
-    assign.assign(roster=args.roster, out=args.out, source=args.source)
+    assign.assign(roster=args.roster, out=args.out, source=args.source, workers=args.workers)
 
 
 def _grade(args):
@@ -144,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     asg.add_argument("--roster", required=True, help="CSV with columns student, exercise[, variant]")
     asg.add_argument("--out", required=True)
     asg.add_argument("--source", default=None, help="folder of solution notebooks (default: solutions/)")
+    asg.add_argument("--workers", type=int, default=None, help="students' check files computed at once (default: cores)")
     asg.set_defaults(func=_assign)
 
     grd = sub.add_parser("grade", help="grade submissions into a gradebook and feedback pages")

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from lifecycle_lib._util.files import write_text_atomic
@@ -161,7 +163,20 @@ def _with_variant(notebook: dict, variant: int) -> dict:
     return result
 
 
-def assign(roster, out, source=None) -> pd.DataFrame:  # noqa: F821
+def _check_file(job) -> str:
+    key, variant, student = job
+    return check_file_text(key, [variant], owner=student)
+
+
+def _fails(job) -> bool:
+    try:
+        _check_file(job)
+    except KeyProblem:
+        return True
+    return False
+
+
+def assign(roster, out, source=None, workers=None) -> pd.DataFrame:  # noqa: F821
     """Write one exercise notebook per student and exercise, with that student's variant, and the roster.
 
     Returns the roster written to ``out/roster.csv`` (student, exercise, variant, file).
@@ -175,6 +190,9 @@ def assign(roster, out, source=None) -> pd.DataFrame:  # noqa: F821
         The folder to write the hand-out to.
     source : str or Path, optional
         The folder of solution notebooks.
+    workers : int, optional
+        Check files computed at once (default: the number of cores); each runs the solution for
+        one student's variant.
 
     Returns
     -------
@@ -208,19 +226,26 @@ def assign(roster, out, source=None) -> pd.DataFrame:  # noqa: F821
         parsed[name] = parse_solution(source / f"{name}.ipynb")
     blanks = {name: exercise_notebook(ex) for name, ex in parsed.items()}
     code = {name: make_key(ex) for name, ex in parsed.items()}
+    records = table.to_dict("records")
+    jobs = [(code[rec["exercise"]], int(rec["variant"]), rec["student"]) for rec in records]
+    workers = max(1, min(int(workers or os.cpu_count() or 1), len(jobs)))
+    try:  # the solution runs once per student, so this is where assigning a class takes its time
+        if workers > 1:
+            with ProcessPoolExecutor(workers) as pool:
+                texts = list(pool.map(_check_file, jobs))
+        else:
+            texts = [_check_file(job) for job in jobs]
+    except KeyProblem as exc:
+        rec = next(r for r, job in zip(records, jobs) if _fails(job))
+        raise DataError(f"the solution cannot compute the answers of variant {rec['variant']} ({exc})",
+                        file=source / f"{rec['exercise']}.ipynb",
+                        fix=f"make the solution work for variant {rec['variant']}, or give {rec['student']} "
+                            f"another variant in the roster's variant column") from None
     files = {}  # everything is computed before anything is written
-    for rec in table.to_dict("records"):
-        nb = _with_variant(blanks[rec["exercise"]], rec["variant"])
+    for rec, text in zip(records, texts):
         folder = Path(rec["student"])
-        files[folder / f"{rec['exercise']}.ipynb"] = dumps_notebook(nb)
-        try:
-            files[folder / ".keys" / f"{rec['exercise']}.key"] = check_file_text(
-                code[rec["exercise"]], [rec["variant"]], owner=rec["student"])
-        except KeyProblem as exc:
-            raise DataError(f"the solution cannot compute the answers of variant {rec['variant']} ({exc})",
-                            file=source / f"{rec['exercise']}.ipynb", rows=None,
-                            fix=f"make the solution work for variant {rec['variant']}, or give {rec['student']} "
-                                f"another variant in the roster's variant column") from None
+        files[folder / f"{rec['exercise']}.ipynb"] = dumps_notebook(_with_variant(blanks[rec["exercise"]], rec["variant"]))
+        files[folder / ".keys" / f"{rec['exercise']}.key"] = text
     for rel, text in files.items():
         (out / rel).parent.mkdir(parents=True, exist_ok=True)
         write_text_atomic(out / rel, text)
