@@ -295,22 +295,27 @@ def priorities(by_segment: pd.DataFrame, stages: pd.DataFrame) -> Priorities:
     return Priorities(plan, by_stage)
 
 
-def customer_list(people: pd.DataFrame, value: Value) -> pd.DataFrame:
+def customer_list(people: pd.DataFrame, value: Value | None, *, segments: bool = True) -> pd.DataFrame:
     """Every customer in one table a shop owner can sort, filter and export: who, where, worth, what next.
 
     Parameters
     ----------
     people : pandas.DataFrame
         :func:`lifecycle_lib.analytics.customers.customer_table`.
-    value : Value
-        :func:`value_summary` of the same customers.
+    value : Value or None
+        :func:`value_summary` of the same customers; None when no forecast is meaningful
+        (:func:`lifecycle_lib.analytics.customers.requirements`).
+    segments : bool, default True
+        Whether RFM segments are meaningful for this file; when not, the segment is left empty and
+        the next action is the relationship stage's.
 
     Returns
     -------
     pandas.DataFrame
-        :data:`CUSTOMER_LIST_COLUMNS`, one row per customer, the highest 5-year value first:
-        relationship stage, RFM segment, date of the last order, orders, spend so far, P(alive)
-        (empty when BG/NBD was not fitted), 5-year value, and the segment's suggested next action.
+        :data:`CUSTOMER_LIST_COLUMNS`, one row per customer, the highest 5-year value (without a
+        forecast: the highest spend) first: relationship stage, RFM segment, date of the last
+        order, orders, spend so far, P(alive) (empty when BG/NBD was not fitted), 5-year value, and
+        the suggested next action.
 
     Examples
     --------
@@ -324,20 +329,31 @@ def customer_list(people: pd.DataFrame, value: Value) -> pd.DataFrame:
     {'customer_id': 'a', 'orders': 2, 'spend': 40.0, 'last_order': '2024-03-01'}
     >>> bool(table["p_alive"].isna().all())  # too few customers for BG/NBD
     True
+    >>> customer_list(people, None, segments=False)[["customer_id", "segment", "next_action"]].to_dict("records")[1]
+    {'customer_id': 'b', 'segment': '', 'next_action': 'Run a welcome campaign of their own'}
     """
     from lifecycle_lib.analytics.rfm import SEGMENT_TACTICS
+    from lifecycle_lib.analytics.segments import STAGE_TACTICS
+
+    def first_clause(text: str) -> str:
+        return text.split(":")[0].split(";")[0].rstrip(".")
 
     out = pd.DataFrame(index=people.index)
     out["customer_id"] = people.index.astype(str)
     out["stage"] = people["stage"].astype(str).str.replace("_", " ")
-    out["segment"] = people["segment"].astype(str)
+    out["segment"] = people["segment"].astype(str) if segments else ""
     out["last_order"] = pd.to_datetime(people["last_order"]).dt.strftime("%Y-%m-%d")
     out["orders"] = people["orders"].astype(int)
     out["spend"] = people["spend"].astype(float).round(2)
-    alive = value.p_alive.reindex(people.index) if value.p_alive is not None else pd.Series(np.nan, index=people.index)
+    nothing = pd.Series(np.nan, index=people.index)
+    alive = value.p_alive.reindex(people.index) if value is not None and value.p_alive is not None else nothing
     out["p_alive"] = alive.astype(float).round(3)
-    out["five_year_value"] = value.five_year.reindex(people.index).astype(float).round(2)
-    out["next_action"] = out["segment"].map(lambda seg: SEGMENT_TACTICS.get(seg, "").split(":")[0].split(";")[0].rstrip("."))
+    out["five_year_value"] = (value.five_year.reindex(people.index) if value is not None else nothing).astype(float).round(2)
+    if segments:
+        out["next_action"] = people["segment"].astype(str).map(lambda seg: first_clause(SEGMENT_TACTICS.get(seg, "")))
+    else:
+        out["next_action"] = people["stage"].astype(str).map(lambda stage: first_clause(STAGE_TACTICS.get(stage, "")))
     out = out.reset_index(drop=True)
-    return out.sort_values(["five_year_value", "customer_id"], ascending=[False, True], kind="stable",
+    by = "five_year_value" if value is not None else "spend"
+    return out.sort_values([by, "customer_id"], ascending=[False, True], kind="stable",
                            ignore_index=True)[list(CUSTOMER_LIST_COLUMNS)]

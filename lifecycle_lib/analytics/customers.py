@@ -36,7 +36,19 @@ __all__ = [
     "framework_summary",
     "DataQuality",
     "data_quality",
+    "REQUIREMENTS",
+    "Requirements",
+    "requirements",
 ]
+
+#: What segments and forecasts need before they mean anything, in the spirit of Klaviyo's RFM report
+#: (500 customers who ordered, 180 days of history, some customers with 3+ orders), scaled to a small
+#: shop: by requirement, what RFM segments and what a 5-year forecast need (None: not needed).
+REQUIREMENTS = {
+    "customers who ordered": (50, 100),
+    "customers with two or more orders": (None, 20),
+    "days of order history": (90, 180),
+}
 
 
 @dataclass(frozen=True)
@@ -342,3 +354,91 @@ def data_quality(data) -> DataQuality:
         returned_share=returned / gross if gross else 0.0,
         findings=data.quality.set_index("issue"),
     )
+
+
+@dataclass(frozen=True)
+class Requirements:
+    """Whether a file has enough customers and history for RFM segments and for a 5-year forecast.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        By requirement (:data:`REQUIREMENTS`): ``found`` in the file, ``for segments`` and
+        ``for a forecast`` (what each needs; empty when it needs nothing of the kind).
+    segments, forecast : bool
+        Whether every requirement of RFM segments, and of a forecast, is met.
+    verdict : str
+        One plain sentence saying which of the two can be trusted.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"found": [3]}, index=["customers who ordered"])
+    >>> Requirements(table, False, False, "Too few.")
+    Requirements(segments: no, forecast: no)
+    """
+
+    table: pd.DataFrame
+    segments: bool
+    forecast: bool
+    verdict: str
+
+    def __repr__(self) -> str:
+        return f"Requirements(segments: {'yes' if self.segments else 'no'}, forecast: {'yes' if self.forecast else 'no'})"
+
+
+def requirements(orders: pd.DataFrame) -> Requirements:
+    """Check an orders table against :data:`REQUIREMENTS`: are segments and a forecast meaningful here?
+
+    Below them the report still describes every customer (stage, orders, spend) but skips what
+    needs statistics across customers: RFM segments score each customer against the others, and a
+    5-year forecast needs enough repeat buying over enough time to see a rhythm.
+
+    Parameters
+    ----------
+    orders : pandas.DataFrame
+        Purchase lines: ``customer_id``, ``order_date`` (and ``order_id`` where there is one).
+
+    Returns
+    -------
+    Requirements
+        The table of requirements and the two verdicts.
+
+    Examples
+    --------
+    >>> orders = pd.DataFrame({"customer_id": ["a", "a", "b"],
+    ...                        "order_date": pd.to_datetime(["2024-01-05", "2024-03-01", "2024-02-10"])})
+    >>> found = requirements(orders)
+    >>> found
+    Requirements(segments: no, forecast: no)
+    >>> found.table["found"].tolist()
+    [2, 1, 56]
+    """
+    require_orders(orders, ["customer_id", "order_date"])
+    keys = ["customer_id", "order_id"] if has_data(orders, "order_id") else ["customer_id", "order_date"]
+    orders_per_customer = orders.drop_duplicates(keys).groupby("customer_id").size()
+    found = {
+        "customers who ordered": int(len(orders_per_customer)),
+        "customers with two or more orders": int((orders_per_customer >= 2).sum()),
+        "days of order history": int((orders["order_date"].max() - orders["order_date"].min()).days),
+    }
+    table = pd.DataFrame({
+        "found": pd.Series(found),
+        "for segments": pd.Series({k: v[0] for k, v in REQUIREMENTS.items()}, dtype="Int64"),
+        "for a forecast": pd.Series({k: v[1] for k, v in REQUIREMENTS.items()}, dtype="Int64"),
+    }).rename_axis("requirement")
+
+    def met(column):
+        needed = table[column].dropna()
+        return bool((table.loc[needed.index, "found"] >= needed).all())
+
+    segments_ok, forecast_ok = met("for segments"), met("for a forecast")
+    if forecast_ok:
+        verdict = "The file has enough customers and history for RFM segments and a 5-year forecast."
+    elif segments_ok:
+        verdict = ("The file has enough customers for RFM segments, but too few repeat buyers or too short a "
+                   "history for a 5-year forecast, so none is made.")
+    else:
+        verdict = (f"With {found['customers who ordered']:,} customers over {found['days of order history']:,} days, "
+                   f"RFM segments and a 5-year forecast would not mean anything, so they are left out: the report "
+                   f"describes each customer by stage, orders and spend only.")
+    return Requirements(table, segments_ok, forecast_ok, verdict)
