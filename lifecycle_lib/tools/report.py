@@ -124,9 +124,11 @@ def _html(nb, title: str) -> str:
     exporter.exclude_output_prompt = True
     nb.metadata.pop("widgets", None)
     # The report is the lesson without its teaching frame: no navigation, goals, questionnaire or exercise link.
+    import nbformat
+
     from lifecycle_lib.tools.site.navigation import is_navigation_cell
 
-    nb.cells = [
+    nb.cells = [nbformat.v4.new_markdown_cell(f"# {title}", id="report-title")] + [
         cell for cell in nb.cells
         if not is_navigation_cell(cell) and "lesson-only" not in cell.get("metadata", {}).get("tags", [])
     ]
