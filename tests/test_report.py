@@ -110,6 +110,7 @@ def test_exports_produce_a_self_contained_report(fixture, layout, quality, tmp_p
     assert "In RFM terms the best-ranked group" not in text and "customers to contact first" not in text
     # the lesson's teaching frame is left out of a report
     assert "Questionnaire" not in text and "Learning goals" not in text and "Contents" not in text
+    assert not re.search(r"\blessons?\b", text, re.IGNORECASE) and "12 Capstone" not in text  # a report, not a lesson
     assert html.count("data:image/png;base64") >= 1  # plots embedded
     assert not re.search(r'<script[^>]+src="https?://', html)  # nothing fetched from the network
     assert "read_orders(" not in text and "import pandas" not in text  # no code cells
