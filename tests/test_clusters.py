@@ -194,3 +194,26 @@ def test_importing_the_module_does_not_import_scikit_learn():
     code = "import json, sys\nimport lifecycle_lib.analytics.clusters\nprint(json.dumps('sklearn' in sys.modules))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
     assert json.loads(result.stdout.strip().splitlines()[-1]) is False
+
+
+def test_the_snake_and_k_choice_plots_draw_what_the_clusters_found(tmp_path):
+    from lifecycle_lib.viz import plots
+
+    features, _ = separated()
+    choice = clusters.choose_k(features, ks=range(2, 6), seed=1)
+    fig = plots.k_choice_plot(choice.table, chosen=choice.k)
+    inertia, silhouette = fig.axes
+    assert list(inertia.lines[0].get_xdata()) == [2, 3, 4, 5]
+    assert list(silhouette.lines[0].get_ydata()) == pytest.approx(choice.table["silhouette"].tolist())
+    assert inertia.lines[1].get_xdata()[0] == choice.k == 3  # the marked k is the one chosen
+    found = clusters.kmeans_segments(features, k=choice.k, seed=1)
+    snake = clusters.snake_plot_data(found)
+    fig = plots.snake_plot(snake)
+    lines = [line for line in fig.axes[0].lines if not line.get_label().startswith("_")]
+    assert [line.get_label() for line in lines] == list(found.labels.cat.categories)
+    for line in lines:
+        expected = snake[snake["cluster"] == line.get_label()].set_index("feature")["value"]
+        assert list(line.get_ydata()) == pytest.approx(expected.reindex(list(features.columns)).tolist())
+    fig.savefig(tmp_path / "snake.png")
+    with pytest.raises(ValueError, match="snake_plot_data"):
+        plots.snake_plot(snake.drop(columns="value"))

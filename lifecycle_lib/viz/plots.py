@@ -33,6 +33,8 @@ __all__ = [
     "rfm_grid",
     "clv_curve",
     "timeline",
+    "snake_plot",
+    "k_choice_plot",
 ]
 
 PALETTE = ["#1f5f8b", "#e07a1f", "#3a8d5c", "#b33a3a", "#7b5ea7", "#8c6d46", "#c2589a", "#6b7b8c", "#b8a229"]
@@ -532,4 +534,109 @@ def timeline(events, time="timestamp", label="event", title="Timeline", *, color
         ax.set_ylim(len(rows) - 0.5, -0.5)
         fig.autofmt_xdate()
         _labels(ax, title)
+    return fig
+
+
+def snake_plot(data, title="Clusters across the features", *, cluster="cluster", feature="feature", value="value",
+               figsize=None):
+    """A snake plot: one line per cluster across the features, 0 being the average customer.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Long form, one row per cluster and feature, as
+        :func:`lifecycle_lib.analytics.clusters.snake_plot_data` returns it.
+    title : str
+        The title.
+    cluster, feature, value : str
+        The columns with the cluster, the feature and the standardised mean.
+    figsize : tuple of float, optional
+        Width and height in inches.
+
+    Returns
+    -------
+    Figure
+        A matplotlib Figure, the clusters in the legend in their order.
+
+    Raises
+    ------
+    ValueError
+        When ``data`` lacks one of the three columns.
+
+    Examples
+    --------
+    >>> snake = pd.DataFrame({"cluster": ["C1", "C1", "C2", "C2"], "feature": ["frequency", "monetary"] * 2,
+    ...                       "value": [0.9, 1.1, -0.9, -1.1]})
+    >>> fig = snake_plot(snake)
+    >>> [line.get_label() for line in fig.axes[0].lines if not line.get_label().startswith("_")]
+    ['C1', 'C2']
+    """
+    missing = [c for c in (cluster, feature, value) if c not in getattr(data, "columns", [])]
+    if missing:
+        raise ValueError(f"a snake plot needs the columns {cluster!r}, {feature!r} and {value!r}; missing {missing} "
+                         f"(pass clusters.snake_plot_data(...))")
+    wide = data.pivot_table(index=feature, columns=cluster, values=value, observed=False, sort=False)
+    with style(**{"axes.grid.axis": "y"}):
+        fig, ax = _figure(figsize)
+        positions = range(len(wide.index))
+        for name in wide.columns:
+            ax.plot(list(positions), wide[name].to_numpy(dtype=float), marker="o", linewidth=2, label=str(name))
+        ax.axhline(0, color="#888888", linewidth=1, linestyle="--", label="_average")
+        ax.set_xticks(list(positions), [str(f) for f in wide.index])
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, frameon=False)
+        _labels(ax, title, "feature", "standardised mean (0 = average)")
+    return fig
+
+
+def k_choice_plot(table, title="Choosing the number of clusters", *, chosen=None, figsize=None):
+    """The elbow (inertia) and the silhouette for each number of clusters tried, side by side.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Indexed by ``k``, with ``inertia`` and ``silhouette``, as ``choose_k(...).table``.
+    title : str
+        The title over both panels.
+    chosen : int, optional
+        The k to mark on both panels (``choose_k(...).k``).
+    figsize : tuple of float, optional
+        Width and height in inches.
+
+    Returns
+    -------
+    Figure
+        A matplotlib Figure with two axes.
+
+    Raises
+    ------
+    ValueError
+        When ``table`` lacks ``inertia`` or ``silhouette``.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"inertia": [40.0, 12.0, 10.0], "silhouette": [0.55, 0.71, 0.5]},
+    ...                      index=pd.Index([2, 3, 4], name="k"))
+    >>> fig = k_choice_plot(table, chosen=3)
+    >>> len(fig.axes), [ax.get_ylabel() for ax in fig.axes]
+    (2, ['inertia (lower: tighter clusters)', 'silhouette (higher: better separated)'])
+    """
+    missing = [c for c in ("inertia", "silhouette") if c not in getattr(table, "columns", [])]
+    if missing:
+        raise ValueError(f"a k-choice plot needs the columns 'inertia' and 'silhouette'; missing {missing} "
+                         f"(pass clusters.choose_k(...).table)")
+    with style(**{"axes.grid.axis": "y"}):
+        fig = _figure_class()(figsize=figsize or (9, 3.4), layout="constrained")
+        axes = fig.subplots(1, 2)
+        ks = [int(k) for k in table.index]
+        for ax, column, label, color in ((axes[0], "inertia", "inertia (lower: tighter clusters)", PALETTE[0]),
+                                         (axes[1], "silhouette", "silhouette (higher: better separated)", PALETTE[1])):
+            ax.plot(ks, table[column].to_numpy(dtype=float), marker="o", linewidth=2, color=color)
+            if chosen is not None:
+                ax.axvline(int(chosen), color="#888888", linestyle="--", linewidth=1)
+            ax.set_xticks(ks)
+            _labels(ax, None, "number of clusters k", label)
+        if chosen is not None:
+            axes[1].annotate(f"k = {int(chosen)}", (int(chosen), float(table["silhouette"].max())),
+                             textcoords="offset points", xytext=(6, -4), fontsize=9)
+        fig.suptitle(title)
     return fig
