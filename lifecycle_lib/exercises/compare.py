@@ -23,6 +23,7 @@ for values at hand::
 from __future__ import annotations
 
 import hashlib
+import math
 import sys
 from dataclasses import dataclass, field
 from typing import Any
@@ -230,9 +231,9 @@ def fingerprint(value, spec: dict | None = None, *, salt: str, rounds: int = SLO
         fp["tol"] = tol.as_list()
         fp["d"] = h(number_token(value, tol), slow=True)
         fp["x"] = []
-        scaled = [(f, m) for f, m in _FACTORS if float(value) != 0 and abs(float(value)) != float("inf") and float(value) == float(value)]
-        for factor, message in scaled:
-            fp["x"].append([h(number_token(float(value) * factor, tol), slow=True), message])
+        number = float(value)
+        if number != 0 and math.isfinite(number):  # a factor of zero, NaN or infinity is the same value
+            fp["x"] = [[h(number_token(number * factor, tol), slow=True), message] for factor, message in _FACTORS]
     elif kind == "bool":
         fp["d"] = h(f"b:{bool(value)}", slow=True)
     elif kind == "time":

@@ -163,17 +163,13 @@ def _with_variant(notebook: dict, variant: int) -> dict:
     return result
 
 
-def _check_file(job) -> str:
+def _check_file(job) -> str | KeyProblem:
+    """The check file of one student's variant, or the problem that stopped the solution (returned, not raised)."""
     key, variant, student = job
-    return check_file_text(key, [variant], owner=student)
-
-
-def _fails(job) -> bool:
     try:
-        _check_file(job)
-    except KeyProblem:
-        return True
-    return False
+        return check_file_text(key, [variant], owner=student)
+    except KeyProblem as exc:
+        return exc
 
 
 def assign(roster, out, source=None, workers=None) -> pd.DataFrame:  # noqa: F821
@@ -229,14 +225,15 @@ def assign(roster, out, source=None, workers=None) -> pd.DataFrame:  # noqa: F82
     records = table.to_dict("records")
     jobs = [(code[rec["exercise"]], int(rec["variant"]), rec["student"]) for rec in records]
     workers = max(1, min(int(workers or os.cpu_count() or 1), len(jobs)))
-    try:  # the solution runs once per student, so this is where assigning a class takes its time
-        if workers > 1:
-            with ProcessPoolExecutor(workers) as pool:
-                texts = list(pool.map(_check_file, jobs))
-        else:
-            texts = [_check_file(job) for job in jobs]
-    except KeyProblem as exc:
-        rec = next(r for r, job in zip(records, jobs) if _fails(job))
+    # the solution runs once per student, so this is where assigning a class takes its time
+    if workers > 1:
+        with ProcessPoolExecutor(workers) as pool:
+            texts = list(pool.map(_check_file, jobs))
+    else:
+        texts = [_check_file(job) for job in jobs]
+    for rec, exc in zip(records, texts):
+        if not isinstance(exc, KeyProblem):
+            continue
         raise DataError(f"the solution cannot compute the answers of variant {rec['variant']} ({exc})",
                         file=source / f"{rec['exercise']}.ipynb",
                         fix=f"make the solution work for variant {rec['variant']}, or give {rec['student']} "
