@@ -13,7 +13,8 @@ __all__ = [
     "INTERVAL_DAYS", "PV_MEAN", "PAGE_SECONDS", "VIDEO_RATE", "PRE_VISITS_BUYER", "VISITS_NONBUYER",
     "POST_VISITS_YEAR", "P_CHAT", "P_RETURN", "P_TICKET_ORDER", "P_TICKET_MONTH", "P_REVIEW", "RATING_P",
     "REFERRAL_WEIGHT", "P_GIFT", "OPEN_PROMO", "OPEN_NEWS", "OPEN_WELCOME", "P_CODE", "SOCIAL_RATE",
-    "HAZARD", "PLAN_P", "P_CHANGE", "P_DOWN", "P_ADDON", "CHAT_OUTCOME_P", "ABANDON", "RETRY",
+    "HAZARD", "PLAN_P", "P_CHANGE", "P_DOWN", "P_ADDON", "PATIENCE_HOURS", "HESITATE", "SELF_SERVE", "RETRY",
+    "SPEND_SPREAD", "BAD_SUPPORT",
 ]
 
 TYPE_MIX = {"shop": [0.16, 0.20, 0.15, 0.14, 0.13, 0.08, 0.14], "service": [0.13, 0.14, 0.16, 0.14, 0.13, 0.10, 0.20]}
@@ -68,8 +69,17 @@ PLAN_P = A([[0.4, 0.4, 0.2], [0.5, 0.4, 0.1], [0.5, 0.35, 0.15], [0.7, 0.25, 0.0
 P_CHANGE = A([0.08, 0.05, 0.05, 0.15, 0.10, 0.50, 0.25])
 P_DOWN = A([0.5, 0.5, 0.5, 0.8, 0.3, 0.9, 0.15])
 P_ADDON = A([0.08, 0.05, 0.03, 0.03, 0.06, 0.03, 0.12])
-# checkout: chat outcome probabilities and the chance to abandon after each outcome (none first)
-CHAT_OUTCOME_P = A([0.55, 0.25, 0.20])
-ABANDON = A([0.12, 0.10, 0.40, 0.65])  # no chat, answered_fast, answered_slow, unanswered
+# checkout: how long a person waits for a chat answer before giving up (median hours; each person
+# draws their own around it), the chance to drop a checkout anyway (second thoughts, shipping costs),
+# and the chance to find the answer on the site (FAQ, sizing guide) when no answer comes in time
+PATIENCE_HOURS = A([0.05, 0.25, 0.08, 0.25, 1.0, 0.08, 0.5])
+HESITATE = A([0.08, 0.15, 0.05, 0.12, 0.06, 0.10, 0.04])
+SELF_SERVE = A([0.10, 0.30, 0.20, 0.30, 0.45, 0.10, 0.40])
 RETRY = 0.35
+# how far one person's baskets sit above or below the typical basket (sigma of a lognormal level)
+SPEND_SPREAD = 0.45
+# a first ticket answered after more than a day, or rated 1-2, is a bad experience: the shop's chance
+# of a second purchase is multiplied by ``p2``, its chance to stop after each later order moves
+# ``stop`` of the way to 1, and the service's monthly cancellation chance is multiplied by ``hazard``
+BAD_SUPPORT = {"slow_hours": 24.0, "low_rating": 2, "p2": 0.5, "stop": 0.4, "hazard": 1.8}
 del A

@@ -64,6 +64,7 @@ class Business:
         """Simulate the business: people, purchases, checkout, orders, support, visits and events."""
         people.draw_people(self)
         purchases.first_purchases(self)
+        support.first_experience(self, np.nan_to_num(self.first_cal))
         if self.is_shop:
             person, cal, is_first = purchases.shop_purchase_times(self)
         else:

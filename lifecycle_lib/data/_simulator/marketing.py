@@ -66,6 +66,7 @@ def ad_impressions(b: Business, log: EventLog) -> None:
     t = b.t0[who] + rng.random(len(who)) * 120 * DAY
     log.add(who, t, "ad_impression", source=np.where(rng.random(len(who)) < 0.5, 1, 2),
             noticed=(rng.random(len(who)) < b.p_notice[who]).astype(int))
+    b.retargeting = (who, t)  # what the retention spend pays for, once a person is a customer
 
 
 def social_engagement(b: Business, log: EventLog) -> None:

@@ -1,7 +1,8 @@
 """When each person means to buy, and whether the checkout goes through.
 
 First purchases (with the welcome series that nurtures a second one), the shop's later purchases
-and Christmas gifts, and the checkout attempts with the support chat at purchase.
+and Christmas gifts (fewer after a bad first support experience), and the checkout attempts with the
+support chat at purchase.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ import numpy as np
 
 from lifecycle_lib.data._simulator.arrays import within
 from lifecycle_lib.data._simulator.behaviour import (
-    ABANDON,
-    CHAT_OUTCOME_P,
+    BAD_SUPPORT,
+    HESITATE,
     INTERVAL_DAYS,
     OPEN_WELCOME,
     P2_BASE,
@@ -22,6 +23,7 @@ from lifecycle_lib.data._simulator.behaviour import (
     P_CHAT,
     P_GIFT,
     RETRY,
+    SELF_SERVE,
     STOP_AFTER,
 )
 from lifecycle_lib.data._simulator.catalogue import WELCOME_LAUNCH
@@ -31,7 +33,12 @@ from lifecycle_lib.data._simulator.vocabulary import DIS, HUNT, IMP, LOY, NEED, 
 if TYPE_CHECKING:
     from lifecycle_lib.data._simulator.business import Business
 
-__all__ = ["first_purchases", "shop_purchase_times", "checkout"]
+__all__ = ["first_purchases", "shop_purchase_times", "checkout", "chat_wait", "FAST_ANSWER_HOURS"]
+
+#: the support chat is staffed from 8:00 to 22:00; outside those hours most requests go unanswered
+STAFFED = (8.0, 22.0)
+#: an answer within this many hours counts as fast
+FAST_ANSWER_HOURS = 0.1
 
 #: per type: chance to buy in the first visit, mean days to the first purchase otherwise, gamma shape
 FIRST_DELAY = {
@@ -94,13 +101,16 @@ def shop_purchase_times(b: Business):
     """Every intended shop purchase: (person, calendar hours, is the first) for first, second, later and gifts."""
     rng, ty, n = b.rng, b.ty, b.n
     buys = b.buys
+    bad = b.bad_support  # a first ticket answered slowly or rated low
     p2 = np.minimum(P2_BASE[ty] * np.where(b.nurtured, P2_NURTURE[ty], 1.0), 0.95)
+    p2 = p2 * np.where(bad, BAD_SUPPORT["p2"], 1.0)
+    stop = np.where(bad, STOP_AFTER[ty] + (1 - STOP_AFTER[ty]) * BAD_SUPPORT["stop"], STOP_AFTER[ty])
     second = buys & (rng.random(n) < p2)
     f_op = b.clock.to_op(np.where(buys, b.first_cal, 0.0))
     gap2 = np.where(ty == LOY, np.minimum(b.own_interval, 45 * DAY) * rng.lognormal(0, 0.25, n),
                     rng.gamma(3.0, 10 * DAY, n))
     s_op = f_op + gap2
-    more = np.where(second, np.minimum(rng.geometric(STOP_AFTER[ty]) - 1, 40), 0)
+    more = np.where(second, np.minimum(rng.geometric(stop) - 1, 40), 0)
     who = np.repeat(np.arange(n), more)
     k = within(more)
     jitter = np.where(ty[who] == LOY, rng.lognormal(0, 0.15, len(who)),
@@ -132,8 +142,37 @@ def shop_purchase_times(b: Business):
     return person[keep], cal[keep], seq[keep] == 0
 
 
+def chat_wait(rng, cal):
+    """Hours until a chat request made at calendar hours ``cal`` is answered (``inf``: never).
+
+    While the chat is staffed most answers come within minutes; outside those hours nine requests
+    in ten are never answered, and the rest wait for the morning shift.
+
+    >>> wait = chat_wait(np.random.default_rng(0), np.array([10.0, 3.0] * 500))
+    >>> bool(np.isinf(wait[1::2]).mean() > np.isinf(wait[::2]).mean())
+    True
+    """
+    k = len(cal)
+    hour = np.mod(cal, DAY)
+    staffed = (hour >= STAFFED[0]) & (hour < STAFFED[1])
+    minutes_away = np.where(staffed, np.log(0.04), np.log(0.5))
+    wait = np.exp(rng.normal(minutes_away, 1.1, k))
+    missed = rng.random(k) < np.where(staffed, 0.05, 0.9)
+    return np.where(missed, np.inf, wait)
+
+
+def _outcome(wait):
+    """Chat outcome codes from waits: 0 answered fast, 1 answered slowly, 2 unanswered."""
+    return np.where(np.isinf(wait), 2, np.where(wait <= FAST_ANSWER_HOURS, 0, 1))
+
+
 def checkout(b: Business, person, cal):
     """Each intended purchase goes through up to two checkout attempts; returns attempts and outcome.
+
+    At each attempt some people ask the chat a question (``P_CHAT``); an answer that takes longer
+    than the person's own patience loses the sale unless they find the answer on the site
+    (``SELF_SERVE``), and anyone may drop the checkout on second thoughts (``HESITATE``). The
+    abandonment rates by chat outcome follow from these, not from a table of rates.
 
     ``attempts`` holds, per attempt round, (purchase index, time, chat outcome or -1, completed);
     then whether each purchase completed and its completion time (NaN if it did not).
@@ -146,9 +185,12 @@ def checkout(b: Business, person, cal):
     t = cal.copy()
     for _ in range(2):
         idx = np.flatnonzero(alive)
-        chat = np.where(rng.random(len(idx)) < P_CHAT[b.ty[person[idx]]],
-                        rng.choice(3, size=len(idx), p=CHAT_OUTCOME_P), -1)
-        abandon = rng.random(len(idx)) < ABANDON[chat + 1]
+        ty = b.ty[person[idx]]
+        asks = rng.random(len(idx)) < P_CHAT[ty]
+        wait = np.where(asks, chat_wait(rng, t[idx]), 0.0)
+        chat = np.where(asks, _outcome(wait), -1)
+        gave_up = asks & (wait > b.patience[person[idx]]) & (rng.random(len(idx)) >= SELF_SERVE[ty])
+        abandon = gave_up | (rng.random(len(idx)) < HESITATE[ty])
         attempts.append((idx, t[idx].copy(), chat, ~abandon))
         done[idx[~abandon]] = True
         retry = abandon & (rng.random(len(idx)) < RETRY)

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from lifecycle_lib.data._simulator.arrays import within
+from lifecycle_lib.data._simulator.arrays import choice_rows, within
 from lifecycle_lib.data._simulator.behaviour import P_CODE, P_RETURN
 from lifecycle_lib.data._simulator.catalogue import SHOP_CODES
 
@@ -17,6 +17,18 @@ __all__ = ["shop_orders"]
 
 #: how often each bed (B01 ... B08) is the bed of an order
 BED_WEIGHTS = np.array([0.16, 0.2, 0.16, 0.05, 0.1, 0.09, 0.14, 0.1])
+
+
+def _tilted(weights, prices, level):
+    """Choice probabilities per order: ``weights`` tilted towards dearer products when ``level`` > 1.
+
+    >>> p = _tilted(np.array([1.0, 1.0]), np.array([10.0, 40.0]), np.array([1.0, 2.0]))
+    >>> p.round(2).tolist()
+    [[0.5, 0.5], [0.2, 0.8]]
+    """
+    relative = prices / np.exp(np.mean(np.log(prices)))
+    p = weights[None, :] * relative[None, :] ** np.log2(level)[:, None]
+    return p / p.sum(axis=1, keepdims=True)
 
 
 def shop_orders(b: Business) -> None:
@@ -40,8 +52,12 @@ def shop_orders(b: Business) -> None:
     u = rng.random(m)
     first_kind = np.where(rank == 0, np.where(u < 0.85, 0, np.where(u < 0.93, 1, 2)),
                           np.where(u < 0.35, 0, np.where(u < 0.65, 1, 2)))
-    line_prod = [np.where(first_kind == 0, beds[rng.choice(len(beds), m, p=BED_WEIGHTS)],
-                          np.where(first_kind == 1, acc[rng.integers(0, len(acc), m)], care[rng.integers(0, len(care), m)]))]
+    # each person's spend level tilts the choice towards dearer or cheaper products, order by order
+    level = b.spend_level[person]
+    bed = beds[choice_rows(rng, _tilted(BED_WEIGHTS, b.prod_price[beds], level))]
+    accessory = acc[choice_rows(rng, _tilted(np.ones(len(acc)), b.prod_price[acc], level))]
+    line_prod = [np.where(first_kind == 0, bed,
+                          np.where(first_kind == 1, accessory, care[rng.integers(0, len(care), m)]))]
     line_order = [np.arange(m)]
     # partner products bought alongside beds; accessories with beds
     with_bed = first_kind == 0
@@ -49,7 +65,7 @@ def shop_orders(b: Business) -> None:
     oi = np.repeat(np.arange(m), n_care)
     line_prod.append(care[rng.integers(0, len(care), len(oi))])
     line_order.append(oi)
-    add_acc = with_bed & (rng.random(m) < 0.2)
+    add_acc = with_bed & (rng.random(m) < np.minimum(0.2 * level, 0.8))
     line_prod.append(acc[rng.integers(0, len(acc), add_acc.sum())])
     line_order.append(np.flatnonzero(add_acc))
     lp, lo = np.concatenate(line_prod), np.concatenate(line_order)
@@ -57,7 +73,8 @@ def shop_orders(b: Business) -> None:
     lp, lo = lp[s], lo[s]
     dup = np.concatenate([[False], (lo[1:] == lo[:-1]) & (lp[1:] == lp[:-1])])
     lp, lo = lp[~dup], lo[~dup]
-    qty = np.where(b.prod_cat[lp] == "pet_care", 1 + rng.binomial(2, 0.25, len(lp)), 1)
+    more_care = np.minimum(0.25 * b.spend_level[person[lo]], 0.9)
+    qty = np.where(b.prod_cat[lp] == "pet_care", 1 + rng.binomial(2, more_care), 1)
     # discounts: automatic promotion price, otherwise a typed code
     promo = b.promo_at(cal)
     code = np.full(m, -1)

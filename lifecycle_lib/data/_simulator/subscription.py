@@ -7,7 +7,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from lifecycle_lib.data._simulator.arrays import choice_rows, within
-from lifecycle_lib.data._simulator.behaviour import HAZARD, OPEN_NEWS, P_ADDON, P_CHANGE, P_CODE, P_DOWN, PLAN_P
+from lifecycle_lib.data._simulator.behaviour import (
+    BAD_SUPPORT,
+    HAZARD,
+    OPEN_NEWS,
+    P_ADDON,
+    P_CHANGE,
+    P_CODE,
+    P_DOWN,
+    PLAN_P,
+)
 from lifecycle_lib.data._simulator.catalogue import SERVICE_CODES
 from lifecycle_lib.data._simulator.clock import DAY, H_END, add_months
 from lifecycle_lib.data._simulator.vocabulary import NEED, WAN
@@ -42,6 +51,7 @@ def _chains(b: Business):
     m = len(person)
     ty = b.ty[person]
     hazard = HAZARD[ty] * np.where(b.nurtured[person], np.where(ty == NEED, 0.4, 0.8), 1.0)
+    hazard = hazard * np.where(b.bad_support[person], BAD_SUPPORT["hazard"], 1.0)
     months = rng.geometric(np.minimum(hazard, 0.99))  # charges before cancelling
     plan = choice_rows(rng, PLAN_P[ty])
     b.first_plan_prod = np.flatnonzero(b.prod_cat == "plan")[plan]
@@ -120,7 +130,7 @@ def _charge_lines(b: Business, cp, cc, cpl, cfirst, cpromo, ccode) -> None:
     mm = len(cp)
     plan_prod = np.flatnonzero(b.prod_cat == "plan")
     addons = np.flatnonzero(b.prod_cat == "add_on")
-    has_addon = rng.random(mm) < P_ADDON[b.ty[cp]]
+    has_addon = rng.random(mm) < np.minimum(P_ADDON[b.ty[cp]] * b.spend_level[cp] ** 2, 0.9)
     lo = np.concatenate([np.arange(mm), np.flatnonzero(has_addon)])
     lp = np.concatenate([plan_prod[cpl], addons[rng.integers(0, len(addons), has_addon.sum())]])
     s = np.lexsort((lp, lo))
