@@ -15,6 +15,9 @@ The columns of every table are described in ``datasets/README.md``.
 from __future__ import annotations
 
 import importlib.util
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -24,6 +27,8 @@ from lifecycle_lib._util.paths import REPO_ROOT
 __all__ = [
     "AS_OF",
     "DATA_DIR",
+    "SEED_VARIABLE",
+    "data_dir",
     "BUSINESSES",
     "TABLES",
     "TRUE_TYPES",
@@ -202,9 +207,56 @@ def generate(seed: int = 2024, size: str = "small", out: str | Path = DATA_DIR) 
     return paths
 
 
+#: Set to a seed to run the lessons on another sample: the ``load_*`` functions then read that seed's
+#: tables (generated once into a cache folder, with the committed tables' size and types).
+SEED_VARIABLE = "LIFECYCLE_SAMPLE_SEED"
+COMMITTED_SEED = 2024
+
+
+def data_dir() -> Path:
+    """The folder the ``load_*`` functions read: ``DATA_DIR``, or another seed's tables.
+
+    With the environment variable ``LIFECYCLE_SAMPLE_SEED`` set to a seed other than 2024, that seed's
+    sample is generated once into ``<temp>/lifecycle-sample-<seed>`` and read from there, so a lesson
+    can be run on a second sample without any change to its code.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder holding one Parquet file per table of ``TABLES``.
+
+    Raises
+    ------
+    ValueError
+        When the variable is set to something that is not a whole number.
+
+    Examples
+    --------
+    >>> data_dir() == DATA_DIR
+    True
+    """
+    text = os.environ.get(SEED_VARIABLE, "").strip()
+    if not text:
+        return DATA_DIR
+    if not text.isdigit():
+        raise ValueError(f"{SEED_VARIABLE}={text!r} is not a seed. Fix: set it to a whole number such as 7, or unset it.")
+    seed = int(text)
+    if seed == COMMITTED_SEED:
+        return DATA_DIR
+    folder = Path(tempfile.gettempdir()) / f"lifecycle-sample-{seed}"
+    if not all((folder / f"{t}.parquet").exists() for t in TABLES):
+        partial = Path(tempfile.mkdtemp(prefix=f"lifecycle-sample-{seed}-"))
+        generate(seed=seed, size="small", out=partial)
+        try:
+            partial.rename(folder)
+        except OSError:  # another process got there first: use its copy
+            shutil.rmtree(partial, ignore_errors=True)
+    return folder
+
+
 def _read(name: str, business: str | None) -> pd.DataFrame:
     _check_business(business)
-    path = DATA_DIR / f"{name}.parquet"
+    path = data_dir() / f"{name}.parquet"
     if not path.exists():
         raise FileNotFoundError(
             f"{path} is missing. Fix: regenerate the sample data with "
