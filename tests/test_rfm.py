@@ -264,3 +264,49 @@ def test_fixed_width_string_ids_give_the_same_summary(synthetic, width):
     plain = rfm.rfm_summary(frame.astype({"contact_id": object}), monetary_value_col="amount")
     np.testing.assert_array_equal(ours.to_numpy(), plain.to_numpy())
     assert list(ours.index) == list(plain.index)
+
+
+def test_rfm_segments_by_rfm_let_monetary_value_decide():
+    # same recency and frequency, different spend: only the RFM grid tells them apart
+    scores = pd.DataFrame({"R": [4, 4], "F": [3, 3], "M": [1, 5]}, index=["thrifty", "big spender"])
+    by_rf = rfm.rfm_segments(scores)["segment"]
+    by_rfm = rfm.rfm_segments(scores, by="RFM")
+    assert by_rf.nunique() == 1
+    assert by_rfm["FM"].tolist() == [2, 4]
+    assert by_rfm["segment"].tolist() == ["Potential Loyalists", "Loyal"]
+
+
+def test_rfm_segments_by_rfm_needs_valid_m_scores():
+    scores = pd.DataFrame({"R": [4, 4], "F": [3, 3], "M": [1, None]}, index=["a", "b"])
+    with pytest.raises(DataError) as err:
+        rfm.rfm_segments(scores, by="RFM")
+    assert err.value.column == "M"
+    with pytest.raises(ValueError):
+        rfm.rfm_segments(scores, by="FM")
+
+
+def _movement_orders():
+    # "steady" buys every month; "faded" bought a lot early and then stopped; "late" starts in May
+    dates = {"steady": pd.date_range("2025-01-15", "2025-06-15", freq="MS") + pd.Timedelta(days=14),
+             "faded": pd.to_datetime(["2025-01-02", "2025-01-20", "2025-02-10", "2025-03-01"]),
+             "late": pd.to_datetime(["2025-05-20"])}
+    for i in range(6):  # one-off buyers spread over the half year, so scores have something to rank against
+        dates[f"once{i}"] = pd.to_datetime([f"2025-0{i + 1}-10"])
+    rows = [(who, d, 20.0) for who, ds in dates.items() for d in ds]
+    return pd.DataFrame(rows, columns=["contact_id", "order_date", "amount"])
+
+
+def test_rfm_movement_scores_each_date_on_what_was_known_then():
+    orders = _movement_orders()
+    moved = rfm.rfm_movement(orders, "2025-06-30", months_before=3)
+    assert moved.attrs["earlier"] == pd.Timestamp("2025-03-30")
+    # every current customer is counted once; "late" and the one-off buyers of April to June were not customers yet
+    assert moved.to_numpy().sum() == orders["contact_id"].nunique()
+    assert moved.loc["(not a customer yet)"].sum() == 1 + 3
+    # segments at each date, computed directly, agree with the table's margins
+    earlier = orders[orders["order_date"] < "2025-03-31"]
+    seg_then = rfm.rfm_segments(rfm.rfm_scores(earlier, observation_period_end="2025-03-30"))["segment"]
+    seg_now = rfm.rfm_segments(rfm.rfm_scores(orders, observation_period_end="2025-06-30"))["segment"]
+    assert moved.loc[seg_then["faded"], seg_now["faded"]] >= 1
+    assert seg_then["faded"] != seg_now["faded"]  # the early big buyer has drifted
+    assert moved.sum(axis=0).to_dict() == seg_now.value_counts().loc[list(moved.columns)].to_dict()

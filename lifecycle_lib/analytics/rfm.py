@@ -11,7 +11,8 @@ grouped into periods (days by default): several orders on one day count as one p
 Ages are counted in periods and divided by ``freq_multiplier``. Note that "recency" here is *not*
 "days since the last purchase" (that is ``T - recency``), which is what classic RFM scoring ranks.
 
-:func:`rfm_scores` turns a summary into 1-5 scores and :func:`rfm_segments` names the R x F segments;
+:func:`rfm_scores` turns a summary into 1-5 scores and :func:`rfm_segments` names the R x F (or R x FM)
+segments; :func:`rfm_movement` shows how customers moved between them since an earlier date;
 :data:`SEGMENT_TACTICS` says what to do about each.
 """
 
@@ -24,7 +25,7 @@ from lifecycle_lib._util.columns import fixed_width_words
 from lifecycle_lib.data.contracts import require_amounts
 from lifecycle_lib.errors import DataError
 
-__all__ = ["rfm_summary", "rfm_scores", "rfm_segments", "SEGMENTS", "SEGMENT_GRID", "SEGMENT_TACTICS"]
+__all__ = ["rfm_summary", "rfm_scores", "rfm_segments", "rfm_movement", "SEGMENTS", "SEGMENT_GRID", "SEGMENT_TACTICS"]
 
 #: The ten named segments, from best to worst.
 SEGMENTS = (
@@ -416,11 +417,14 @@ def rfm_scores(
     return out
 
 
-def rfm_segments(scores: pd.DataFrame) -> pd.DataFrame:
+def rfm_segments(scores: pd.DataFrame, by: str = "RF") -> pd.DataFrame:
     """Name the widely used R x F segment of each customer; returns ``scores`` with a ``segment`` column.
 
-    Needs integer columns ``R`` and ``F`` from 1 to 5 (see :func:`rfm_scores`). The grid, rows R
-    (5 = bought most recently), columns F (5 = buys most often):
+    Needs integer columns ``R`` and ``F`` from 1 to 5 (see :func:`rfm_scores`), and ``M`` with
+    ``by="RFM"``. With ``by="RFM"`` the grid's columns are ``FM``, the mean of F and M rounded half up
+    (a customer who buys often *and* spends much scores high), so all three scores decide the segment;
+    the ``FM`` column is added. The grid, rows R (5 = bought most recently), columns F or FM (5 = buys
+    most often, or most often and for the most):
 
     ====  ==============  ===================  ===================  =========  ==========
     R\\F   1               2                    3                    4          5
@@ -438,32 +442,117 @@ def rfm_segments(scores: pd.DataFrame) -> pd.DataFrame:
     Parameters
     ----------
     scores : DataFrame
-        One row per customer with integer ``R`` and ``F`` scores from 1 to 5.
+        One row per customer with integer ``R`` and ``F`` (and, for ``by="RFM"``, ``M``) scores from 1 to 5.
+    by : {"RF", "RFM"}
+        Which scores place a customer in the grid: recency and frequency, or recency and the mean of
+        frequency and monetary value.
 
     Returns
     -------
     DataFrame
-        A copy of ``scores`` with the ``segment`` column added.
+        A copy of ``scores`` with the ``segment`` column added (and ``FM`` with ``by="RFM"``).
 
     Examples
     --------
-    >>> scores = pd.DataFrame({"R": [5, 5, 1, 2, 3], "F": [5, 1, 5, 1, 3]}, index=list("abcde"))
+    >>> scores = pd.DataFrame({"R": [5, 5, 1, 2, 3], "F": [5, 1, 5, 1, 3], "M": [1, 5, 5, 1, 4]}, index=list("abcde"))
     >>> rfm_segments(scores)["segment"].tolist()
     ['Champions', 'New', "Can't Lose", 'Hibernating', 'Need Attention']
+    >>> rfm_segments(scores, by="RFM")[["FM", "segment"]]  # doctest: +NORMALIZE_WHITESPACE
+       FM          segment
+    a   3  Potential Loyalists
+    b   3  Potential Loyalists
+    c   5       Can't Lose
+    d   1      Hibernating
+    e   4            Loyal
     """
-    _require_columns(scores, ["R", "F"], what="scores")
-    r = pd.to_numeric(scores["R"], errors="coerce")
-    f = pd.to_numeric(scores["F"], errors="coerce")
-    bad = ~(r.isin(range(1, 6)) & f.isin(range(1, 6)))
-    if bad.any():
-        raise DataError(
-            "R and F must be scores from 1 to 5",
-            column="R" if (~r.isin(range(1, 6))).any() else "F",
-            rows=_lines(bad),
-            fix="compute the scores with rfm_scores(..., bins=5)",
-        )
-    grid = np.array(SEGMENT_GRID, dtype=object)
-    names = grid[r.to_numpy(dtype="int64") - 1, f.to_numpy(dtype="int64") - 1]
+    if by not in ("RF", "RFM"):
+        raise ValueError(f"by must be 'RF' or 'RFM', not {by!r}")
+    needed = ["R", "F"] + (["M"] if by == "RFM" else [])
+    _require_columns(scores, needed, what="scores")
+    values = {name: pd.to_numeric(scores[name], errors="coerce") for name in needed}
+    for name, v in values.items():
+        bad = ~v.isin(range(1, 6))
+        if bad.any():
+            raise DataError(
+                f"{'R, F and M' if by == 'RFM' else 'R and F'} must be scores from 1 to 5",
+                column=name,
+                rows=_lines(bad),
+                fix="compute the scores with rfm_scores(..., bins=5)"
+                + ("; M needs a monetary column" if name == "M" else ""),
+            )
     out = scores.copy()
+    across = values["F"].to_numpy(dtype="int64")
+    if by == "RFM":
+        across = np.floor((across + values["M"].to_numpy(dtype="int64")) / 2 + 0.5).astype("int64")
+        out["FM"] = across
+    grid = np.array(SEGMENT_GRID, dtype=object)
+    names = grid[values["R"].to_numpy(dtype="int64") - 1, across - 1]
     out["segment"] = pd.Categorical(names, categories=list(SEGMENTS), ordered=True)
     return out
+
+
+def rfm_movement(
+    data: pd.DataFrame,
+    observation_period_end,
+    months_before: int = 3,
+    customer_id_col: str = "contact_id",
+    datetime_col: str = "order_date",
+    monetary_value_col: str | None = "amount",
+    by: str = "RF",
+) -> pd.DataFrame:
+    """How customers moved between segments: their segment ``months_before`` earlier against now.
+
+    Both dates score the customers known *at that date* against each other (a customer's earlier
+    segment uses only the orders placed by then). Customers who had not bought yet at the earlier date
+    are in the row ``"(not a customer yet)"``.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The orders (one row per order or order line).
+    observation_period_end : date-like
+        "Now": the later of the two dates.
+    months_before : int
+        How far back the earlier date is (3: the previous quarter).
+    customer_id_col, datetime_col, monetary_value_col : str
+        The columns of ``data``; ``monetary_value_col`` is needed with ``by="RFM"``.
+    by : {"RF", "RFM"}
+        As in :func:`rfm_segments`.
+
+    Returns
+    -------
+    DataFrame
+        Customers counted by earlier segment (rows) and current segment (columns), both in the order of
+        :data:`SEGMENTS`; only segments with customers are shown. ``attrs["earlier"]`` and
+        ``attrs["now"]`` hold the two dates.
+
+    Examples
+    --------
+    >>> orders = pd.DataFrame({"contact_id": list("aabbc"), "amount": [10.0, 20, 5, 5, 8],
+    ...     "order_date": pd.to_datetime(["2025-01-05", "2025-05-20", "2025-01-10", "2025-02-01", "2025-06-01"])})
+    >>> moved = rfm_movement(orders, "2025-06-30")
+    >>> int(moved.to_numpy().sum()), moved.attrs["earlier"].date().isoformat()
+    (3, '2025-03-30')
+    """
+    if months_before < 1:
+        raise ValueError(f"months_before={months_before} must be at least 1")
+    now = pd.Timestamp(observation_period_end)
+    earlier = now - pd.DateOffset(months=months_before)
+
+    def segments_at(end):
+        when = pd.to_datetime(data[datetime_col])
+        known = data[when < end.normalize() + pd.Timedelta(days=1)]
+        if known.empty:
+            return pd.Series(dtype="object")
+        scores = rfm_scores(known, customer_id_col=customer_id_col, datetime_col=datetime_col,
+                            monetary_value_col=monetary_value_col, observation_period_end=end)
+        return rfm_segments(scores, by=by)["segment"].astype("object")
+
+    before, after = segments_at(earlier), segments_at(now)
+    before = before.reindex(after.index).fillna("(not a customer yet)")
+    rows = [s for s in ("(not a customer yet)", *SEGMENTS) if s in set(before)]
+    cols = [s for s in SEGMENTS if s in set(after)]
+    table = pd.crosstab(before.rename("segment before"), after.rename("segment now")).reindex(
+        index=rows, columns=cols, fill_value=0)
+    table.attrs.update(earlier=earlier, now=now)
+    return table
