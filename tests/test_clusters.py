@@ -56,7 +56,8 @@ def test_clusters_are_ordered_and_named_by_their_profile():
     assert profile["size"].sum() == len(features) and math.isclose(profile["share"].sum(), 1.0)
     assert list(profile.index) == list(found.labels.cat.categories)
     assert profile.index[0] == "C1: recent, frequent, high value"
-    assert profile.index[-1].startswith("C3: lapsed, rare, low value")
+    # "casual" and "gone" are both lapsed, rare and low value; only the degree tells them apart
+    assert profile.index[1:].tolist() == ["C2: lapsed, rare, low value", "C3: very lapsed, very rare, very low value"]
     # the profile holds the means of the raw features
     means = features.groupby(found.labels, observed=True).mean()
     pd.testing.assert_frame_equal(profile[list(clusters.FEATURES)], means, check_names=False)
@@ -217,3 +218,50 @@ def test_the_snake_and_k_choice_plots_draw_what_the_clusters_found(tmp_path):
     fig.savefig(tmp_path / "snake.png")
     with pytest.raises(ValueError, match="snake_plot_data"):
         plots.snake_plot(snake.drop(columns="value"))
+
+
+def _descriptions(names) -> list[str]:
+    """The words of each name, without its number ``C1: ``."""
+    return [str(name).split(": ", 1)[-1] for name in names]
+
+
+def test_clusters_alike_in_recency_frequency_and_value_get_different_names():
+    # Two groups of lapsed one-off low spenders, told apart only by their visits: browsers and quiet buyers.
+    rng = np.random.default_rng(3)
+    features, _ = separated(n_per_group=60, seed=3)
+    gone = features.index[120:]
+    visits = pd.Series(rng.poisson(3, len(features)).astype(float) + 1, index=features.index, name="visits")
+    visits.loc[gone[:30]] = 30 * rng.lognormal(0, 0.1, 30)
+    found = clusters.kmeans_segments(features.join(visits), k=4, seed=1)
+    names = found.profile.index.tolist()
+    words = _descriptions(names)
+    assert len(set(words)) == len(words), names
+    lapsed = [w for w in words if w.startswith("lapsed, rare, low value")]
+    assert sorted(lapsed) == ["lapsed, rare, low value, high visits", "lapsed, rare, low value, low visits"]
+    assert set(found.labels.loc[gone[:30]].astype(str)) == {n for n in names if n.endswith(", high visits")}
+    custom = clusters.kmeans_segments(features.join(visits), k=4, seed=1, words={"visits": ("few visits", "many visits")})
+    assert any(name.endswith("lapsed, rare, low value, many visits") for name in custom.profile.index)
+    with pytest.raises(DataError, match=r"column 'visits': the words for a feature must be two texts"):
+        clusters.kmeans_segments(features.join(visits), k=4, words={"visits": "many"})
+    with pytest.raises(DataError, match="words names columns that are not features"):
+        clusters.kmeans_segments(features, k=3, words={"visits": ("few", "many")})
+
+
+def test_names_of_identical_looking_centres_fall_back_to_very_then_a_number():
+    # Standardised centres: three lapsed, rare, low-value clusters, two of them exactly alike.
+    centres = pd.DataFrame({"recency": [1.5, 0.4, 0.4, -1.0], "frequency": [-0.5, -0.5, -0.5, 1.2],
+                            "monetary": [-0.5, -0.5, -0.5, 1.3]})
+    names = clusters._names([3, 0, 1, 2], centres)
+    assert names == ["C1: recent, frequent, high value", "C2: very lapsed, rare, low value",
+                     "C3: lapsed, rare, low value (1 of 2)", "C4: lapsed, rare, low value (2 of 2)"]
+    assert len(set(_descriptions(names))) == len(names)
+
+
+def test_the_elbow_is_where_the_inertia_stops_falling_steeply():
+    inertia = pd.Series([100.0, 40.0, 30.0, 25.0, 22.0], index=[2, 3, 4, 5, 6])
+    assert clusters.elbow_k(inertia) == 3
+    assert clusters.elbow_k(inertia.iloc[::-1]) == 3  # the order of the rows does not matter
+    choice = clusters.choose_k(separated()[0], ks=range(2, 7), seed=1)
+    assert choice.elbow == clusters.elbow_k(choice.table) == 3
+    with pytest.raises(DataError, match="at least three k"):
+        clusters.elbow_k(inertia.head(2))

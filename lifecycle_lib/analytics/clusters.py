@@ -22,8 +22,8 @@ import pandas as pd
 from lifecycle_lib.analytics.rfm import rfm_scores
 from lifecycle_lib.errors import DataError
 
-__all__ = ["FEATURES", "rfm_features", "KChoice", "choose_k", "Clusters", "kmeans_segments", "snake_plot_data",
-           "Comparison", "compare_segmentations"]
+__all__ = ["FEATURES", "rfm_features", "KChoice", "choose_k", "elbow_k", "Clusters", "kmeans_segments",
+           "snake_plot_data", "Comparison", "compare_segmentations"]
 
 #: The three features of :func:`rfm_features`, in order.
 FEATURES = ("recency", "frequency", "monetary")
@@ -173,17 +173,27 @@ class KChoice:
         The suggested number of clusters.
     rule : str
         How ``k`` was chosen, in words (and on how many customers the silhouettes were computed).
+    elbow : int
+        The k at the elbow of the inertia curve (:func:`elbow_k`), to set beside ``k``.
 
     Examples
     --------
-    >>> table = pd.DataFrame({"inertia": [40.0, 12.0], "silhouette": [0.55, 0.71]}, index=pd.Index([2, 3], name="k"))
-    >>> KChoice(table, 3, "the highest silhouette")
+    >>> table = pd.DataFrame({"inertia": [40.0, 12.0, 10.0], "silhouette": [0.55, 0.71, 0.6]},
+    ...                      index=pd.Index([2, 3, 4], name="k"))
+    >>> choice = KChoice(table, 3, "the highest silhouette")
+    >>> choice
     KChoice(k=3: the highest silhouette)
+    >>> choice.elbow
+    3
     """
 
     table: pd.DataFrame
     k: int
     rule: str
+
+    @property
+    def elbow(self) -> int:
+        return elbow_k(self.table)
 
     def __repr__(self) -> str:
         return f"KChoice(k={self.k}: {self.rule})"
@@ -254,6 +264,54 @@ def choose_k(features: pd.DataFrame, ks=range(2, 11), seed: int = 2024, n_init: 
     return KChoice(table, best, rule)
 
 
+def elbow_k(table) -> int:
+    """The k at the elbow of the inertia curve: where it is farthest below the straight line from the
+    first k tried to the last.
+
+    Both axes are first scaled to run from 0 to 1, so the answer does not depend on the units of the
+    inertia (the "kneedle" idea of Satopää et al., 2011, without smoothing). A curve that bends
+    sharply has its elbow far below the line; a nearly straight one has a weak elbow, and the k it
+    gives is only a hint.
+
+    Parameters
+    ----------
+    table : DataFrame or Series
+        Inertia by k: ``choose_k(...).table`` (its ``inertia`` column is used) or a Series indexed by k.
+
+    Returns
+    -------
+    int
+        The k of the elbow (the smaller k on a tie).
+
+    Raises
+    ------
+    DataError
+        If fewer than three k are given (the first and the last always lie on the line), or an
+        inertia is missing.
+
+    Examples
+    --------
+    >>> elbow_k(pd.Series([40.0, 12.0, 10.0, 9.0], index=[2, 3, 4, 5]))
+    3
+    """
+    inertia = table["inertia"] if isinstance(table, pd.DataFrame) else table
+    if not isinstance(inertia, pd.Series):
+        raise DataError(f"an elbow needs the inertia by k, not {type(table).__name__}",
+                        fix="pass choose_k(...).table or a Series of inertia indexed by k")
+    inertia = inertia.astype("float64").sort_index()
+    if inertia.isna().any():
+        raise DataError("missing inertia", column="inertia", rows=inertia.index[inertia.isna()].tolist(),
+                        fix="compute the inertia for every k (choose_k does)")
+    if len(inertia) < 3:
+        raise DataError(f"an elbow needs at least three k, got {len(inertia)}", fix="try more k, e.g. ks=range(2, 11)")
+    ks = inertia.index.to_numpy(dtype="float64")
+    values = inertia.to_numpy()
+    x = (ks - ks[0]) / (ks[-1] - ks[0])
+    drop = values[0] - values[-1]
+    y = (values - values[-1]) / drop if drop != 0 else np.zeros_like(values)
+    return int(inertia.index[int(np.argmax((1.0 - x) - y))])
+
+
 @dataclass(frozen=True)
 class Clusters:
     """The clusters :func:`kmeans_segments` found, ordered and named by their profile.
@@ -293,18 +351,71 @@ class Clusters:
         return f"Clusters(k={self.k}, silhouette={self.silhouette:.2f}: {sizes})"
 
 
-def _names(order: list, centres: pd.DataFrame) -> list[str]:
-    """``C1: recent, frequent, high value`` for each cluster, in ``order``, from its standardised centre."""
-    names = []
-    for rank, cluster in enumerate(order, start=1):
-        words = [_WORDS[f][int(centres.loc[cluster, f] > 0)] for f in FEATURES if f in centres.columns]
-        names.append(f"C{rank}: {', '.join(words)}" if words else f"C{rank}")
-    return names
+def _feature_words(columns, words) -> dict[str, tuple[str, str]]:
+    """How each feature reads below / above the average customer: ``words`` first, then the RFM words,
+    then ``low <feature>`` / ``high <feature>``."""
+    words = dict(words or {})
+    unknown = sorted(set(words) - set(columns))
+    if unknown:
+        raise DataError(f"words names columns that are not features: {unknown}", fix="name columns of the features")
+    for feature, pair in words.items():
+        if not (isinstance(pair, tuple | list) and len(pair) == 2 and all(isinstance(w, str) and w for w in pair)):
+            raise DataError(f"the words for a feature must be two texts, (below average, above average); got {pair!r}",
+                            column=feature, fix=f'pass e.g. words={{"{feature}": ("few {feature}", "many {feature}")}}')
+    label = {c: str(c).replace("_", " ") for c in columns}
+    return {c: tuple(words.get(c) or _WORDS.get(c) or (f"low {label[c]}", f"high {label[c]}")) for c in columns}
+
+
+def _names(order: list, centres: pd.DataFrame, words=None) -> list[str]:
+    """A different name for each cluster, in ``order``, read from its standardised centre.
+
+    Every name starts with the RFM words (``C1: recent, frequent, high value``). While two clusters
+    would read the same, each of them adds its most distinctive feature not named yet (the largest
+    standardised mean, in absolute value), one at a time; the words stay in the features' order. If
+    the features run out, ``very`` marks what lies a standard deviation or more from the average; two
+    clusters that still read alike are told apart by a number, ``(1 of 2)``.
+    """
+    columns = list(centres.columns)
+    pairs = _feature_words(columns, words)
+    named = {c: {f for f in FEATURES if f in columns} for c in order}
+    very = dict.fromkeys(order, False)
+
+    def describe(cluster) -> str:
+        parts = []
+        for feature in columns:
+            if feature in named[cluster]:
+                value = float(centres.loc[cluster, feature])
+                word = pairs[feature][int(value > 0)]
+                parts.append(f"very {word}" if very[cluster] and abs(value) >= 1 else word)
+        return ", ".join(parts)
+
+    def alike() -> list[list]:
+        groups: dict[str, list] = {}
+        for cluster in order:
+            groups.setdefault(describe(cluster), []).append(cluster)
+        return [group for group in groups.values() if len(group) > 1]
+
+    while (groups := alike()):
+        added = False
+        for cluster in (c for group in groups for c in group):
+            left = [f for f in columns if f not in named[cluster]]
+            if left:  # the first of the most distinctive on a tie, in the features' order
+                named[cluster].add(max(left, key=lambda f: abs(float(centres.loc[cluster, f]))))
+                added = True
+        if not added:
+            break
+    for cluster in (c for group in alike() for c in group):
+        very[cluster] = True
+    descriptions = {c: describe(c) for c in order}
+    for group in alike():
+        for number, cluster in enumerate(group, start=1):
+            descriptions[cluster] += f" ({number} of {len(group)})"
+    return [f"C{rank}: {descriptions[c]}" if descriptions[c] else f"C{rank}" for rank, c in enumerate(order, start=1)]
 
 
 def kmeans_segments(features: pd.DataFrame, k: int, seed: int = 2024, n_init: int = 10,
                     log: bool | Sequence[str] = True, order_by: str = "monetary",
-                    sample_size: int | None = 5000) -> Clusters:
+                    sample_size: int | None = 5000, words: dict[str, tuple[str, str]] | None = None) -> Clusters:
     """k-means clusters of the customers, ordered by a feature's mean and named by their profile.
 
     The features are log-scaled and standardised as in :func:`choose_k`. The clusters are numbered by
@@ -312,6 +423,12 @@ def kmeans_segments(features: pd.DataFrame, k: int, seed: int = 2024, n_init: in
     a different seed that finds the same groups gives the same labels. Each name says how the
     cluster's centre compares with the average customer: ``recent`` / ``lapsed``, ``frequent`` /
     ``rare``, ``high value`` / ``low value`` (e.g. ``"C1: recent, frequent, high value"``).
+
+    No two clusters read the same: while two names would, each of those clusters adds its most
+    distinctive feature not named yet (the largest standardised mean in absolute value; an extra
+    feature reads ``low <feature>`` / ``high <feature>`` unless ``words`` says otherwise). When the
+    features run out, ``very`` marks a mean a standard deviation or more from the average, and only
+    then does a number tell the clusters apart (``"(1 of 2)"``).
 
     Parameters
     ----------
@@ -323,6 +440,10 @@ def kmeans_segments(features: pd.DataFrame, k: int, seed: int = 2024, n_init: in
         As for :func:`choose_k`: seed, starts of k-means, which features to log-scale, silhouette sample.
     order_by : str, default "monetary"
         The feature whose mean numbers the clusters (the first feature when it is not one of them).
+    words : dict, optional
+        How a feature reads below and above the average customer, e.g.
+        ``{"visits": ("few visits", "many visits")}`` (default ``low visits`` / ``high visits``; the
+        recency, frequency and monetary words above unless given here).
 
     Returns
     -------
@@ -333,8 +454,9 @@ def kmeans_segments(features: pd.DataFrame, k: int, seed: int = 2024, n_init: in
     Raises
     ------
     DataError
-        If there are fewer customers (or customers with different features) than ``k``, or a
-        feature is not numeric, is missing, or is negative but log-scaled.
+        If there are fewer customers (or customers with different features) than ``k``, a
+        feature is not numeric, is missing, or is negative but log-scaled, or ``words`` names a
+        column that is not a feature or gives something else than two texts.
 
     Examples
     --------
@@ -347,6 +469,14 @@ def kmeans_segments(features: pd.DataFrame, k: int, seed: int = 2024, n_init: in
      'e': 'C1: recent, frequent, high value', 'f': 'C2: lapsed, rare, low value'}
     >>> clusters.profile["size"].tolist()
     [3, 3]
+
+    Two groups alike in recency, frequency and value are told apart by the feature that differs:
+
+    >>> visits = pd.Series([3.0, 4, 30, 1, 3, 28], index=list("abcdef"), name="visits")
+    >>> found = kmeans_segments(features.join(visits), k=3, words={"visits": ("few visits", "many visits")})
+    >>> found.profile.index.tolist()  # doctest: +NORMALIZE_WHITESPACE
+    ['C1: recent, frequent, high value', 'C2: lapsed, rare, low value, few visits',
+     'C3: lapsed, rare, low value, many visits']
     >>> kmeans_segments(features.head(2), k=3)
     Traceback (most recent call last):
     ...
@@ -354,6 +484,7 @@ def kmeans_segments(features: pd.DataFrame, k: int, seed: int = 2024, n_init: in
     """
     scaled = _scaled(features, log)
     _check_k(scaled, k)
+    _feature_words(list(scaled.columns), words)
     model = _fit(scaled, int(k), seed, n_init)
     raw = features.astype("float64")
     key = order_by if order_by in raw.columns else raw.columns[0]
@@ -362,7 +493,7 @@ def kmeans_segments(features: pd.DataFrame, k: int, seed: int = 2024, n_init: in
     ties = [c for c in raw.columns if c != key]
     order = sorted(range(k), key=lambda c: (-means.loc[c, key], *(-means.loc[c, t] for t in ties), -sizes[c]))
     centres = scaled.groupby(model.labels_).mean()
-    names = _names(order, centres)
+    names = _names(order, centres, words)
     rename = dict(zip(order, names))
     labels = pd.Series(pd.Categorical([rename[c] for c in model.labels_], categories=names),
                        index=features.index, name="cluster")
