@@ -4,8 +4,11 @@
   codes, thousands separators, decimal commas, negatives as ``-5``, ``5-`` or ``(5)``.
 * :func:`parse_dates` decides a column's date format once (ISO, month/day, day.month ...),
   converts time-zone offsets to UTC, and says in a note what it decided.
+* :func:`parse_packed_items` reads line items packed into one cell (``name:Dog bed|quantity:2|total:59.90``),
+  as WooCommerce order exporters write them.
+* :func:`split_baskets` splits product cells that list a basket (``2× Dog bed, 1× Chew toy``).
 
-Text that is not an amount or a date raises :class:`~lifecycle_lib.errors.DataError` naming the
+Text that is not an amount, a date, an item or a quantity raises :class:`~lifecycle_lib.errors.DataError` naming the
 column, the rows and the values.
 """
 
@@ -18,7 +21,7 @@ import pandas as pd
 
 from lifecycle_lib.errors import MAX_EXAMPLES, DataError
 
-__all__ = ["parse_amounts", "parse_dates"]
+__all__ = ["parse_amounts", "parse_dates", "parse_packed_items", "split_baskets"]
 
 _STR = pd.StringDtype("pyarrow")  # vectorised string operations on a million rows
 
@@ -285,3 +288,272 @@ def parse_dates(values, *, column="order_date", file=None, rows=None, notes=None
         )
     result.index = original.index
     return result.astype("datetime64[ns]")
+
+
+# --------------------------------------------------------------------------------------------
+# Line items packed into one cell, and baskets written as text
+# --------------------------------------------------------------------------------------------
+
+# Keys of a packed item whose values are numbers (money or counts).
+_ITEM_NUMBERS = ("quantity", "qty", "subtotal", "subtotal_tax", "total", "total_tax", "refunded", "refunded_qty",
+                 "amount", "refund_total", "price", "cost")
+_PACKED_FIX = ("write each item as key:value pairs separated by |, such as name:Dog bed|sku:DB-L|quantity:2|total:59.90 "
+               "(several items in one cell separated by ;), or export the orders again with one row per line item")
+
+
+def _packed_number(text: str):
+    """A number as exporters write it in packed items (59.90, 1,234.50, 59,90), or None."""
+    text = text.strip()
+    if re.fullmatch(r"-?\d+(?:\.\d+)?|-?\.\d+", text):
+        return float(text)
+    if re.fullmatch(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?", text):
+        return float(text.replace(",", ""))
+    if re.fullmatch(r"-?\d+,\d{1,2}", text):
+        return float(text.replace(",", "."))
+    return None
+
+
+def _unescape(text: str) -> str:
+    return text.replace("\\:", ":").replace("\\|", "|").replace("\\;", ";").strip()
+
+
+def _packed_cell(cell: str, need_product: bool) -> list[dict]:
+    """The items of one packed cell, each a dict of text values; ValueError says what is wrong."""
+    text = cell.strip()
+    if text[:1] in "[{":
+        import json
+
+        try:
+            found = json.loads(text)
+        except ValueError:
+            raise ValueError("it starts like JSON but is not valid JSON") from None
+        found = [found] if isinstance(found, dict) else found
+        if not isinstance(found, list) or not all(isinstance(item, dict) for item in found):
+            raise ValueError("the JSON is not a list of items")
+        items = [{str(k).strip().lower(): ("" if v is None else str(v)) for k, v in item.items()} for item in found]
+    else:
+        items = []
+        for chunk in re.split(r"(?<!\\);", text):
+            if not chunk.strip():
+                continue
+            item = {}
+            for field in re.split(r"(?<!\\)\|", chunk):
+                if not field.strip():
+                    continue
+                parts = re.split(r"(?<!\\):", field, maxsplit=1)
+                if len(parts) != 2 or not parts[0].strip():
+                    raise ValueError(f"{_unescape(field)!r} is not a key:value pair")
+                item[_unescape(parts[0]).lower().replace(" ", "_")] = _unescape(parts[1])
+            items.append(item)
+    for item in items:
+        if need_product and not any(item.get(k, "").strip() for k in ("name", "sku", "product_id")):
+            raise ValueError("an item has no name, sku or product_id")
+        if need_product and not (item.get("quantity") or item.get("qty") or "").strip():
+            raise ValueError("an item has no quantity")
+        for key in _ITEM_NUMBERS:
+            value = item.get(key, "").strip()
+            if value:
+                number = _packed_number(value)
+                if number is None:
+                    raise ValueError(f"{key} {value!r} is not a number")
+                item[key] = number
+    return items
+
+
+def parse_packed_items(values, *, column="line_items", file=None, rows=None, line_items=True) -> pd.DataFrame:
+    """Read items packed into cells, as WooCommerce order exporters write them, into one row per item.
+
+    A cell holds one or more items separated by ``;``; an item is ``key:value`` pairs separated
+    by ``|`` (``name:Dog bed|sku:DB-L|quantity:2|total:59.90``), with ``\\:``, ``\\|`` and
+    ``\\;`` standing for those characters inside a value. A JSON list of objects is read too. Keys
+    are compared in lower case; empty cells have no items.
+
+    Parameters
+    ----------
+    values : Series
+        The cells of one column (``line_item_1``, ``line_items``, ``refunds`` ...).
+    column : str
+        The column's name, for messages.
+    file : str or Path, optional
+        The file, for messages.
+    rows : array-like of int, optional
+        The spreadsheet row of each cell, for messages.
+    line_items : bool, default True
+        Whether the items are products: each then needs a name, sku or product id and a quantity.
+        False for refund entries (``amount:5.00|reason:...``).
+
+    Returns
+    -------
+    DataFrame
+        ``position`` (of the cell in ``values``), ``item`` (its place in the cell, from 0) and one
+        column per key found; the number keys (``quantity``, ``total``, ``refunded``,
+        ``refunded_qty``, ``amount`` ...) as floats, the others as text.
+
+    Raises
+    ------
+    DataError
+        When a cell is not made of ``key:value`` pairs, an item has no product or quantity, or a
+        number cannot be read; the message names the column, the rows and the cells.
+
+    Examples
+    --------
+    >>> cells = pd.Series(["name:Dog bed large|product_id:123|sku:DB-L|quantity:2|total:59.90",
+    ...                    None, "name:Chew toy|quantity:1|total:7.50;name:Paw balm\\\\: 50 ml|quantity:3|total:36"])
+    >>> parse_packed_items(cells)[["position", "item", "name", "quantity", "total"]]
+       position  item             name  quantity  total
+    0         0     0    Dog bed large       2.0   59.9
+    1         2     0         Chew toy       1.0    7.5
+    2         2     1  Paw balm: 50 ml       3.0   36.0
+    >>> parse_packed_items(pd.Series(["Dog bed, 2, 59.90"]), column="line_item_1", file="orders.csv")
+    Traceback (most recent call last):
+    ...
+    lifecycle_lib.errors.DataError: orders.csv: column 'line_item_1': 1 packed item cell(s) cannot be read: 'Dog bed, 2, 59.90' is not a key:value pair (row 2: 'Dog bed, 2, 59.90'; row 1 is the header). Fix: ...
+    """
+    series = pd.Series(values)
+    records, bad, reason = [], [], None
+    text = series.astype(object).where(series.notna(), None)
+    for position, cell in enumerate(text.tolist()):
+        if cell is None or not str(cell).strip():
+            continue
+        try:
+            items = _packed_cell(str(cell), line_items)
+        except ValueError as exc:
+            bad.append(position)
+            reason = reason or str(exc)
+            continue
+        for i, item in enumerate(items):
+            records.append({"position": position, "item": i, **item})
+    if bad:
+        positions = np.asarray(bad)
+        raise DataError(f"{len(bad)} packed item cell(s) cannot be read: {reason}", file=file, column=column,
+                        rows=_where(positions, rows, file, series.index),
+                        values=list(series.iloc[positions[:MAX_EXAMPLES]]), fix=_PACKED_FIX)
+    out = pd.DataFrame.from_records(records, columns=None if records else ["position", "item"])
+    for key in _ITEM_NUMBERS:
+        if key in out:
+            out[key] = pd.to_numeric(out[key].where(out[key] != ""), errors="coerce").astype("float64")
+    if "qty" in out:
+        out["quantity"] = out["quantity"].fillna(out["qty"]) if "quantity" in out else out["qty"]
+        out = out.drop(columns="qty")
+    return out.reset_index(drop=True)
+
+
+_NUMBER_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"}
+_QTY = r"\d+(?:\.\d+)?"
+# "2× Hoodie", "2 × Hoodie", "2x Hoodie", "2 x Hoodie": a quantity before the name
+_PREFIX = re.compile(r"^\s*(?P<q>[^\s×✕]+?)\s*[×✕]\s+(?P<name>\S.*)$|^\s*(?P<q2>[^\s×✕xX]+)\s*[xX]\s+(?P<name2>\S.*)$")
+# "Hoodie x 2", "Hoodie × 2", "Hoodie x2", "Hoodie (2)", "Hoodie (x2)": a quantity after the name. A name
+# ending in a digit ("Bed 80 x 60") is a size, and "(2 pack)" or "(500 ml)" belong to the name.
+_SUFFIX = re.compile(r"^(?P<name>.*?[^\d\s])\s+[×✕xX]\s*(?P<q>[^\s()]+)\s*$|^(?P<name2>.*?\S)\s*\(\s*"
+                     r"(?P<q2>[×✕xX]\s*[^\s()]+|[^\s()]+)\s*\)\s*$")
+
+
+def _quantity_of(piece: str):
+    """(name, quantity) of one basket entry; quantity None when it has none; ValueError when unreadable."""
+    for pattern, before in ((_PREFIX, True), (_SUFFIX, False)):
+        match = pattern.match(piece)
+        if not match:
+            continue
+        q = match.group("q") if match.group("q") is not None else match.group("q2")
+        name = match.group("name") if match.group("name") is not None else match.group("name2")
+        marked = before or match.group("q") is not None or bool(re.match(r"[×✕xX]", q))  # an x or × says "quantity"
+        q = re.sub(r"^[×✕xX]\s*", "", q) if match.group("q2") is not None else q
+        if re.fullmatch(_QTY, q) and float(q) > 0:
+            return name.strip(), float(q)
+        number_like = bool(re.fullmatch(r"[-+]?[\d.,/]+", q))
+        if (marked and number_like) or q.lower() in _NUMBER_WORDS or re.fullmatch(r"[-+]?\d+", q):
+            raise ValueError(f"the quantity {q!r} in {piece.strip()!r} is not a positive number")
+        if before and ("×" in piece or "✕" in piece):
+            raise ValueError(f"the quantity {q!r} in {piece.strip()!r} is not a positive number")
+    return piece.strip(), None
+
+
+def _basket(cell: str):
+    """The (product, quantity) entries of a basket cell, or None when the cell names one product."""
+    text = cell.strip()
+    if not text:
+        return None
+    if ";" in text or "\n" in text:
+        pieces = re.split(r"\s*[;\n]\s*", text)
+    elif _PREFIX.match(text.split(",")[0]):
+        # "2× Dog bed, 1× Shampoo, oat & aloe": split only where the next entry starts with a quantity
+        pieces = re.split(r"\s*,\s*(?=[^\s,×✕]+?\s*[×✕]\s|\d+\s*[xX]\s)", text)
+    else:
+        pieces = re.split(r"\s*,\s*", text)
+    entries = [_quantity_of(p) for p in pieces if p.strip()]
+    if not any(q is not None for _, q in entries):
+        return None
+    return [(name, 1.0 if q is None else q) for name, q in entries]
+
+
+def split_baskets(values, *, column="product", file=None, rows=None) -> pd.DataFrame:
+    """Split product cells that list a basket (``2× Dog bed, 1× Chew toy``) into products and quantities.
+
+    Understood: a quantity before the name (``2× Dog bed``, ``2 x Dog bed``) or after it (``Dog
+    bed x 2``, ``Dog bed × 2``, ``Dog bed (2)``), entries separated by commas or semicolons; an
+    entry without a quantity counts once. A cell is a basket when at least one entry carries a
+    quantity, so a product name with a comma (``Shampoo, oat & aloe``) stays whole; where the
+    quantities come first, commas inside names are kept as well.
+
+    Parameters
+    ----------
+    values : Series
+        The product cells.
+    column : str
+        The column's name, for messages.
+    file : str or Path, optional
+        The file, for messages.
+    rows : array-like of int, optional
+        The spreadsheet row of each cell, for messages.
+
+    Returns
+    -------
+    DataFrame
+        One row per product of every basket cell: ``position`` (of the cell in ``values``),
+        ``product`` and ``quantity`` (float). Cells that name one product are left out.
+
+    Raises
+    ------
+    DataError
+        When an entry's quantity is there but is not a positive number (``two× Chew toy``,
+        ``Dog bed (0)``), naming the column, the rows and the cells.
+
+    Examples
+    --------
+    >>> split_baskets(pd.Series(["2× Dog bed, 1× Chew toy", "Paw balm", "Dog bed x 2, Chew toy x 1",
+    ...                          "Dog bed (2); Chew toy"]))
+       position   product  quantity
+    0         0   Dog bed       2.0
+    1         0  Chew toy       1.0
+    2         2   Dog bed       2.0
+    3         2  Chew toy       1.0
+    4         3   Dog bed       2.0
+    5         3  Chew toy       1.0
+    >>> split_baskets(pd.Series(["2× Dog bed, two× Chew toy"]), column="Product(s)", file="orders.csv")
+    Traceback (most recent call last):
+    ...
+    lifecycle_lib.errors.DataError: orders.csv: column 'Product(s)': a basket of products has a quantity that cannot be read: the quantity 'two' in 'two× Chew toy' is not a positive number (row 2: '2× Dog bed, two× Chew toy'; row 1 is the header). Fix: ...
+    """
+    series = pd.Series(values)
+    text = series.astype(object).where(series.notna(), None)
+    uniques = pd.unique(pd.Series([v for v in text.tolist() if v is not None], dtype=object))
+    parsed, reasons = {}, {}
+    for cell in uniques:
+        try:
+            found = _basket(str(cell))
+        except ValueError as exc:
+            reasons[cell] = str(exc)
+            continue
+        if found is not None:
+            parsed[cell] = found
+    if reasons:
+        positions = np.flatnonzero(text.isin(list(reasons)).to_numpy())
+        first = reasons[text.iloc[positions[0]]]
+        raise DataError(
+            f"a basket of products has a quantity that cannot be read: {first}", file=file, column=column,
+            rows=_where(positions, rows, file, series.index), values=list(series.iloc[positions[:MAX_EXAMPLES]]),
+            fix="write each product of a basket with a whole number, as '2× Dog bed' or 'Dog bed x 2', separated by "
+            "commas or semicolons; or pass product_col=... (command line: --product-col) to use another column")
+    records = [(position, name, q) for position, cell in enumerate(text.tolist()) if cell in parsed
+               for name, q in parsed[cell]]
+    return pd.DataFrame(records, columns=["position", "product", "quantity"]).astype({"quantity": "float64"})

@@ -20,7 +20,7 @@ import pandas as pd
 from lifecycle_lib.data.contracts import ORDERS_FILE_COLUMNS
 from lifecycle_lib.data.files import read_table
 from lifecycle_lib.data.layouts import LAYOUT_NAMES, REVERSED_STATUSES, UNPAID_STATUSES, standardise
-from lifecycle_lib.data.parsing import _STR, parse_amounts, parse_dates
+from lifecycle_lib.data.parsing import _STR, parse_amounts, parse_dates, split_baskets
 from lifecycle_lib.errors import MAX_EXAMPLES, DataError
 
 # ORDERS_FILE_COLUMNS (from contracts) names every column OrdersFile.orders may have, in order.
@@ -79,7 +79,8 @@ class OrdersFile:
     returns : DataFrame
         Lines taken out as returns, refunds or cancellations, in the same columns (amount positive).
     columns : dict
-        Which column of the file became which clean column.
+        Which column of the file became which clean column (and, under ``refunded``, where the
+        refunds taken off the orders came from).
     findings : list of Finding
         What was found and done; :attr:`quality` is the same as a DataFrame.
     observation_period_end : Timestamp
@@ -186,9 +187,19 @@ def read_orders(
 
     Recognised without options: the course's own orders columns; Shopify's orders export (order
     totals spread over line items, refunded and voided orders taken out, partial refunds netted);
-    WooCommerce order exports; the UCI "Online Retail" invoices (amount = Quantity x UnitPrice,
-    'C' invoices and negative quantities are returns); and any table with a customer, a date and
-    an amount under a common name in English, German, Spanish, French, Czech or Russian.
+    WooCommerce order exports, one row per product (as "Advanced Order Export For WooCommerce"
+    writes them, with ``Order Refund Amount``) or one row per order with the line items packed into
+    ``line_item_1``, ``line_item_2`` ... or ``line_items`` cells (each read into a line of its
+    own); the WooCommerce Analytics orders export (``Net Sales``, refund rows merged into their
+    orders, ``Product(s)`` baskets split); the UCI "Online Retail" invoices (amount = Quantity x
+    UnitPrice, 'C' invoices and negative quantities are returns); and any table with a customer, a
+    date and an amount under a common name in English, German, Spanish, French, Czech or Russian.
+    The customer is an e-mail or a customer id wherever the file has one; a file with only names
+    is read by name, and the findings say so.
+
+    Refunds are taken off their orders: a refund equal to the order takes it out as a return, a
+    refund larger than the order is refused. A product cell listing a basket (``2× Dog bed, 1×
+    Chew toy``, ``Dog bed x 2``, ``Dog bed (2)``) becomes one line per product with its quantity.
 
     Unusable input raises :class:`DataError`; usable but dirty data (duplicate lines, returns,
     missing customer ids, dates after ``observation_period_end``, time zones) is cleaned and listed in ``.quality``.
@@ -289,7 +300,24 @@ def read_orders(
                                                             found.refunded, found.amount_computed)
     if amount_computed:
         findings.append(Finding("amount computed", len(raw), f"amount = {used['amount']} for every line"))
-    std["_row"] = row_no.to_numpy()
+    # a row of the file may have become several lines (packed line items) or been merged into another
+    std["_row"] = row_no.loc[std.index].to_numpy()
+    std = std.reset_index(drop=True)
+    status = None if status is None else status.reset_index(drop=True)
+    refunded = None if refunded is None else refunded.reset_index(drop=True)
+    if layout == "woocommerce_items":
+        findings.append(Finding("line items packed into cells", int(std["_row"].nunique()),
+                                f"read every line item of {used['product'].split(' (')[0]} into a line of its own "
+                                f"({len(std):,} lines), each with its order's customer and date"))
+    for issue, labels, action in found.notes:
+        findings.append(Finding(issue, len(labels), action, list(row_no.loc[labels][:MAX_EXAMPLES])))
+    if found.customer_kind == "name":
+        findings.append(Finding(
+            "customers identified by name only (names are not unique)", len(std),
+            f"the file has no e-mail or customer id column, so orders are grouped by the name in "
+            f"{used['customer_id']!r}: two customers with the same name count as one, and one customer whose name is "
+            "written two ways counts as two. Export the orders with the customer's e-mail or id for exact counts "
+            "(or name that column: customer_id_col=..., command line --customer-id-col)"))
 
     # -- status-based reversals (refunded / cancelled / failed orders) ---------------------------------
     returns_parts = []
@@ -334,15 +362,10 @@ def read_orders(
     if not pd.api.types.is_float_dtype(std["amount"].dtype) or std["amount"].dtype == object:
         std["amount"] = parse_amounts(std["amount"], column=amount_src, file=file, rows=std["_row"].to_numpy()).to_numpy()
     if refunded is not None:
-        ref = parse_amounts(refunded, column="Refunded Amount", file=file, rows=std["_row"].to_numpy()).fillna(0)
-        ref = ref.to_numpy()
-        deduct = std["_refund_share"].to_numpy() * ref
-        partial = deduct > 0
-        if partial.any():
-            findings.append(Finding("partial refunds", int(partial.sum()),
-                                    f"subtracted the {deduct.sum():,.2f} refunded from those orders' amounts",
-                                    list(std["_row"][partial][:MAX_EXAMPLES])))
-            std["amount"] = std["amount"].to_numpy() - deduct
+        refund_src = str(refunded.name)
+        ref = parse_amounts(refunded, column=refund_src, file=file, rows=std["_row"].to_numpy()).fillna(0)
+        deduct = std["_refund_share"].to_numpy() * np.abs(ref.to_numpy())  # some exports write refunds negative
+        std = _net_refunds(std, deduct, findings, file, refund_src, refunded.astype(object).to_numpy(), returns_parts)
     no_amount = std["amount"].isna().to_numpy()
     if no_amount.all():
         raise DataError("every amount cell is empty", file=file, column=amount_src,
@@ -393,8 +416,22 @@ def read_orders(
                          "left out of the analysis (orders in the future of the chosen date)")
 
     _check_usable(std, file, used["customer_id"], date_src)
+    returned = pd.concat(returns_parts) if returns_parts else std.iloc[0:0]
+    split = split_returns = (0, 0, 0, [])
+    if layout in ("woocommerce_analytics", "plain"):  # exports of one row per order (the others: one per product)
+        std, split = _split_baskets(std, used.get("product"), file)
+        returned, split_returns = _split_baskets(returned, used.get("product"), file)
+    if split[0] or split_returns[0]:
+        cells, lines, priced = split[0] + split_returns[0], split[1] + split_returns[1], split[2] + split_returns[2]
+        examples = sorted(split[3] + split_returns[3])[:MAX_EXAMPLES]
+        findings.append(Finding(
+            "baskets in one product cell (revenue per product estimated)", cells,
+            f"split into {lines:,} product lines with their quantities (purchases and returns). The file gives one "
+            f"amount per basket: it is shared out by the price each product fetched where it was bought alone in this "
+            f"file ({priced:,} of the {lines:,} lines), and by quantity where it never was, so each order's and "
+            "customer's money is unchanged but revenue per product is an estimate", examples))
     orders = _finish(std)
-    returns = _finish(pd.concat(returns_parts)) if returns_parts else _finish(std.iloc[0:0])
+    returns = _finish(returned)
     returns["amount"] = returns["amount"].abs()
     return OrdersFile(
         file=file,
@@ -590,6 +627,112 @@ def _check_usable(std: pd.DataFrame, file: str, customer_src, date_src) -> None:
             fix="export a longer period of orders, or pass datetime_col=... (command line: --datetime-col) if this is "
             "the wrong date column",
         )
+
+
+def _net_refunds(std: pd.DataFrame, deduct: np.ndarray, findings: list, file: str, column: str, written: np.ndarray,
+                 kept: list) -> pd.DataFrame:
+    """Take each order's refund off its lines: refused when larger than the order, set aside when the whole of it.
+
+    ``deduct`` is each line's part of its order's refund. An order is the lines of one order id
+    (or one row of the file where there is none). A refund equal to the order (within half a
+    cent) takes the order out as a return; a smaller one is subtracted, from the lines it was
+    made on where those lines can carry it, else in proportion to the lines' amounts.
+    """
+    if not (deduct > 0).any():
+        return std
+    if "order_id" in std:
+        ids = std["order_id"].astype(object)
+        key = ids.where(ids.notna(), "\x00row " + std["_row"].astype(str)).astype(str).to_numpy()
+    else:
+        key = std["_row"].to_numpy()
+    codes, labels = pd.factorize(key)
+    amount = std["amount"].to_numpy(dtype="float64")
+    order_sum = np.bincount(codes, weights=np.nan_to_num(amount), minlength=len(labels))
+    refund_sum = np.bincount(codes, weights=deduct, minlength=len(labels))
+    tolerance = 0.005
+    # an order with an empty amount is dropped later, refund and all
+    unknown = np.bincount(codes, weights=np.isnan(amount).astype(float), minlength=len(labels)) > 0
+    deduct = np.where(unknown[codes], 0.0, deduct)
+    refund_sum = np.where(unknown, 0.0, refund_sum)
+    if not (deduct > 0).any():
+        return std
+    over = refund_sum > order_sum + tolerance
+    if over.any():
+        bad = np.flatnonzero(over)
+        first_line = np.array([np.flatnonzero(codes == k)[0] for k in bad[:MAX_EXAMPLES]])
+        which = "; ".join(f"{'order ' + str(labels[k]) if 'order_id' in std else 'row ' + str(labels[k])} refunded "
+                          f"{refund_sum[k]:,.2f} of {order_sum[k]:,.2f}" for k in bad[:3])
+        raise DataError(
+            f"a refund is larger than its order ({which}{'; ...' if len(bad) > 3 else ''})", file=file, column=column,
+            rows=list(std["_row"].to_numpy()[first_line]), values=list(written[first_line]),
+            fix="a refund cannot give back more than the order's total: correct the refund (or the order total) in "
+            "these rows, or export the orders again; check in the shop's admin what was really refunded")
+    whole = (refund_sum > tolerance) & (refund_sum >= order_sum - tolerance)
+    full = whole[codes]
+    if full.any():
+        std = _set_aside(std, full, findings, "fully refunded orders",
+                         f"the refund equals the order ({order_sum[whole].sum():,.2f} in {int(whole.sum()):,} "
+                         "order(s)): taken out of the purchases and kept in .returns", kept)
+        deduct, codes, amount = deduct[~full], codes[~full], amount[~full]
+    if not (deduct > 0).any():
+        return std
+    # a line cannot give back more than it brought in: then the order's refund is shared by the lines' amounts
+    uneven = np.bincount(codes, weights=(deduct > amount + tolerance).astype(float), minlength=len(labels)) > 0
+    if uneven.any():
+        by_amount = refund_sum[codes] * np.nan_to_num(amount) / np.where(order_sum[codes] > 0, order_sum[codes], 1)
+        deduct = np.where(uneven[codes], by_amount, deduct)
+    partial = deduct > 0
+    findings.append(Finding("partial refunds", int(partial.sum()),
+                            f"subtracted the {deduct.sum():,.2f} refunded from those orders' amounts "
+                            f"({len(np.unique(codes[partial])):,} order(s))", list(std["_row"][partial][:MAX_EXAMPLES])))
+    return std.assign(amount=amount - deduct)
+
+
+def _split_baskets(std: pd.DataFrame, column, file) -> tuple[pd.DataFrame, tuple]:
+    """Lines whose product cell lists a basket become one line per product; returns the frame and what was split.
+
+    The basket's amount is shared out by the price each product fetched on lines where it was
+    bought alone (the median per unit), and by quantity where it never was; the second value is
+    (cells split, lines made, lines priced from the file, the spreadsheet rows of the cells split).
+    """
+    if "product" not in std or std.empty:
+        return std, (0, 0, 0, [])
+    items = split_baskets(std["product"], column=column or "product", file=file, rows=std["_row"].to_numpy())
+    if items.empty:
+        return std, (0, 0, 0, [])
+    amount = parse_amounts(std["amount"]).to_numpy(dtype="float64")
+    # what each product fetched where it was bought alone: lines that are no basket, and one-product baskets
+    alone = np.ones(len(std), dtype=bool)
+    alone[items["position"].to_numpy()] = False
+    quantity = (pd.to_numeric(std["quantity"], errors="coerce").to_numpy(dtype="float64") if "quantity" in std
+                else np.ones(len(std)))
+    single = pd.DataFrame({"product": std["product"].astype(object), "quantity": quantity, "amount": amount})[alone]
+    ones = items.groupby("position")["product"].transform("size").to_numpy() == 1
+    single = pd.concat([single, items[ones].assign(amount=amount[items["position"][ones]])[["product", "quantity",
+                                                                                            "amount"]]])
+    single = single[(single["amount"] > 0) & (single["quantity"] > 0)]
+    unit = (single["amount"] / single["quantity"]).groupby(single["product"].astype(str)).median()
+    price = items["product"].map(unit).to_numpy(dtype="float64")
+    basket_amount = amount[items["position"].to_numpy()]
+    known_value = np.where(np.isnan(price), 0.0, price * items["quantity"].to_numpy())
+    unknown_q = np.where(np.isnan(price), items["quantity"].to_numpy(), 0.0)
+    by_pos = items["position"]
+    known_sum = pd.Series(known_value).groupby(by_pos).transform("sum").to_numpy()
+    unknown_sum = pd.Series(unknown_q).groupby(by_pos).transform("sum").to_numpy()
+    rest = basket_amount - known_sum
+    usable = (known_sum > 0) & ((unknown_sum == 0) | (rest > 0))
+    weight = np.where(np.isnan(price), items["quantity"].to_numpy() * np.where(unknown_sum > 0, rest, 0)
+                      / np.where(unknown_sum > 0, unknown_sum, 1), known_value)
+    weight = np.where(usable, weight, items["quantity"].to_numpy())
+    weight_sum = pd.Series(weight).groupby(by_pos).transform("sum").to_numpy()
+    share = weight / np.where(weight_sum > 0, weight_sum, 1)
+    lines = std.iloc[items["position"].to_numpy()].reset_index(drop=True)
+    lines = lines.assign(product=items["product"].to_numpy(), quantity=items["quantity"].to_numpy(),
+                         amount=basket_amount * share)
+    out = pd.concat([std[alone], lines], ignore_index=True).sort_values("_row", kind="stable").reset_index(drop=True)
+    priced = int((usable & ~np.isnan(price)).sum())
+    cells = np.unique(items["position"].to_numpy())
+    return out, (len(cells), len(items), priced, [int(r) for r in std["_row"].to_numpy()[cells]])
 
 
 def _clean_ids(values: pd.Series) -> pd.Series:
