@@ -91,3 +91,18 @@ def test_mistakes():
         model.discounted_expected_residual_lifetime(0.0)
     with pytest.raises(ValueError, match="t must"):
         model.retention_rate(0)
+
+
+def test_a_cohort_without_spread_in_churn_is_recognised_as_homogeneous():
+    # every customer churns with the same 5% a month: survival is geometric, the fit's alpha and beta run off
+    rng = np.random.default_rng(0)
+    months = rng.geometric(0.05, 4000)
+    observed = np.minimum(months, 24)
+    customers = pd.DataFrame({"periods": observed, "churned": months <= 24})
+    model = clv.ShiftedBetaGeometric().fit_customers(customers)
+    assert model.homogeneous_
+    alpha, beta = model.params_["alpha"], model.params_["beta"]
+    assert alpha / (alpha + beta) == pytest.approx(0.05, abs=0.005)  # the ratio is still identified
+    assert model.retention_rate(24) - model.retention_rate(1) < 0.005  # and the retention rate stays flat
+    # the paper's regular customers differ a lot
+    assert not clv.ShiftedBetaGeometric().fit([631, 468, 382, 326, 289, 262, 241], initial=1000).homogeneous_

@@ -51,6 +51,8 @@ class ShiftedBetaGeometric(LikelihoodModel):
 
     param_names = ("alpha", "beta")
     _label, _fitted_on = "ShiftedBetaGeometric (sBG)", "customers"
+    #: log-likelihood of the geometric model (one churn chance for all) on the same data, set by the fit
+    geometric_log_likelihood_: float | None = None
 
     @staticmethod
     def _log_likelihood(params, t, churned):
@@ -104,7 +106,7 @@ class ShiftedBetaGeometric(LikelihoodModel):
         t = np.concatenate([periods, periods[-1:]])
         churned = np.concatenate([np.ones(survivors.size), [0.0]])
         weights = np.concatenate([before - survivors, survivors[-1:]])
-        return self._fit_likelihood(t, churned, weights=weights)
+        return self._fit_with_geometric(t, churned, weights)
 
     def fit_customers(self, customers: pd.DataFrame, periods_col="periods", churned_col="churned") -> ShiftedBetaGeometric:
         """Fit on one row per customer: how many periods they were observed, and whether they churned.
@@ -146,7 +148,64 @@ class ShiftedBetaGeometric(LikelihoodModel):
                 fix="count the periods each customer paid for",
             )
         (t, gone), weights = distinct_rows(periods, churned.astype("float64"))
-        return self._fit_likelihood(t, gone, weights=weights)
+        return self._fit_with_geometric(t, gone, weights)
+
+    @property
+    def polarization_(self) -> float:
+        """How much the customers' churn chances differ: ``1 / (alpha + beta + 1)``, from 0 (all alike) to 1.
+
+        Fader & Hardie's polarization index. Near 0 the fitted beta distribution is a spike at the mean
+        churn chance ``alpha / (alpha + beta)``: the cohort behaves as if everyone had the same chance, the
+        retention rate stays flat, and ``alpha`` and ``beta`` themselves are not identified (only their
+        ratio is), so read the survival, the retention rate and the DERL, not the two parameters.
+
+        Returns
+        -------
+        float
+            The polarization index of the fitted model.
+
+        Examples
+        --------
+        >>> model = ShiftedBetaGeometric()
+        >>> model.params_ = {"alpha": 0.704, "beta": 1.182}
+        >>> round(model.polarization_, 2)
+        0.35
+        """
+        alpha, beta = self._params()
+        return float(1.0 / (alpha + beta + 1.0))
+
+    @property
+    def homogeneous_(self) -> bool:
+        """True when the data cannot tell the customers' churn chances apart: one chance for all fits as well.
+
+        A likelihood-ratio test of the fit against the geometric model (everyone churns with the same
+        chance each period) at the 5% level, with the boundary correction for a variance that cannot be
+        below zero (critical value 2.71 instead of 3.84). When it is True, the rising retention rate of
+        sBG is not supported by the data, and ``alpha`` and ``beta`` are not identified (only their ratio is).
+
+        Returns
+        -------
+        bool
+            Whether the geometric model is not rejected.
+
+        Examples
+        --------
+        >>> model = ShiftedBetaGeometric().fit([631, 468, 382, 326, 289, 262, 241], initial=1000)
+        >>> model.homogeneous_, round(model.geometric_log_likelihood_, 2)
+        (False, -1794.62)
+        """
+        if self.geometric_log_likelihood_ is None:
+            raise ValueError("the model is not fitted yet: call fit() or fit_customers() first")
+        return bool(2.0 * (self.log_likelihood_ - self.geometric_log_likelihood_) < 2.706)
+
+    def _fit_with_geometric(self, t, churned, weights):
+        """Fit sBG, and the geometric model with one churn chance for all (its log-likelihood) beside it."""
+        w = np.ones_like(t) if weights is None else weights
+        churns, exposure = float(np.sum(w * churned)), float(np.sum(w * t))
+        p = min(max(churns / exposure, 1e-12), 1 - 1e-12) if exposure > 0 else 1e-12
+        ll = np.where(churned > 0, np.log(p) + (t - 1) * np.log1p(-p), t * np.log1p(-p))
+        self.geometric_log_likelihood_ = float(np.sum(w * ll))
+        return self._fit_likelihood(t, churned, weights=weights)
 
     def survival(self, t):
         """Share of a cohort still a customer after ``t`` periods: ``B(alpha, beta + t) / B(alpha, beta)``.
