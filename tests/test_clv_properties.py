@@ -52,6 +52,31 @@ def test_probability_alive_is_a_probability_and_predictions_are_finite(name, par
     assert expected <= t * (r + x) / (alpha + T) * (1 + 1e-9)
 
 
+huge = st.floats(min_value=100.0, max_value=1e9)
+
+
+@settings(max_examples=60, deadline=None)
+@given(r=positive, alpha=rates, a=huge, ratio=st.floats(min_value=1e2, max_value=1e5), history=histories(),
+       t=st.floats(min_value=0.1, max_value=2000.0))
+def test_betageo_stays_finite_when_almost_no_one_drops_out(r, alpha, a, ratio, history, t):
+    """A fit can end with a and b in the millions (dropout near 0): predictions must stay finite and bounded."""
+    model = _model("BetaGeo", (r, alpha, a, a * ratio))
+    x, tx, T = history
+    expected = model.expected_purchases(t, x, tx, T)
+    assert np.isfinite(expected) and expected >= -1e-9 * max(1.0, x)
+    assert expected <= t * (r + x) / (alpha + T) * (1 + 1e-9)
+
+
+def test_betageo_predictions_agree_across_the_regimes_of_its_formula():
+    # just below the spike threshold the general form, above it the spike limit: the same dropout chance
+    # (a tenth) gives the same purchases, for a new, a regular and a frequent buyer
+    t, x, tx, T = 52.0, np.array([0.0, 3.0, 50.0]), np.array([0.0, 30.0, 59.0]), np.array([40.0, 60.0, 60.0])
+    general = _model("BetaGeo", (0.5, 10.0, 900.0, 8100.0)).expected_purchases(t, x, tx, T)
+    spike = _model("BetaGeo", (0.5, 10.0, 1e7, 9e7)).expected_purchases(t, x, tx, T)
+    assert np.all(np.isfinite(general)) and np.all(np.isfinite(spike))
+    np.testing.assert_allclose(spike, general, rtol=1e-2)  # the spike is close for a in the thousands
+
+
 @settings(max_examples=60, deadline=None)
 @given(alpha=positive, beta=positive, t=st.lists(st.integers(min_value=0, max_value=500), min_size=2, max_size=10, unique=True))
 def test_sbg_survival_decreases_and_retention_is_a_rate(alpha, beta, t):

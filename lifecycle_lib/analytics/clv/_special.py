@@ -50,7 +50,9 @@ def _series(a, b, c, z):
         total[todo] += term[todo]
         k += 1
         # past the largest term, the terms shrink at least geometrically: stop when they are negligible
-        todo = todo[(np.abs(term[todo]) >= _TOLERANCE * np.abs(total[todo])) | (k < np.abs(a[todo] * b[todo] / c[todo]))]
+        # a sum that has overflowed stays infinite: stop it (the caller has a form that stays finite)
+        going = (np.abs(term[todo]) >= _TOLERANCE * np.abs(total[todo])) | (k < np.abs(a[todo] * b[todo] / c[todo]))
+        todo = todo[going & np.isfinite(total[todo])]
     return total
 
 

@@ -10,6 +10,10 @@ from lifecycle_lib.analytics.clv.base import PurchaseModel
 __all__ = ["BetaGeo"]
 
 
+#: Above this ``a`` the dropout chance is treated as one number (see ``_expected_purchases``).
+SPIKE = 1e3
+
+
 def _regular(formula, a, b):
     """``formula(a, b)``, or near ``a = 1`` or ``a + b = 1``, where it is 0 / 0, the mean on both sides.
 
@@ -91,8 +95,28 @@ class BetaGeo(PurchaseModel):
         z = t / (alpha + T + t)
 
         def purchases_if_alive(a, b):
-            numerator = 1.0 - np.exp((a - 1) * log_kept) * hyp2f1_finite(a + b - 1 - r, a - 1, a + b + x - 1, z)
-            return (a + b + x - 1) / (a - 1) * numerator
+            shape = np.broadcast(x, t, T).shape
+            xb, tb, Tb, zb, kb = (np.broadcast_to(np.asarray(v, dtype="float64"), shape) for v in (x, t, T, z, log_kept))
+            value = np.full(shape, np.nan)
+            if a <= SPIKE:
+                with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+                    kept = np.array(np.exp((a - 1) * kb) * hyp2f1_finite(a + b - 1 - r, a - 1, a + b + xb - 1, zb), dtype="float64")
+                    # the same factor by Euler's transformation; finite where the first overflows to 0 * inf
+                    # (a few hundred and more, with z near 1), though not for frequencies in the thousands
+                    bad = ~np.isfinite(kept)
+                    if np.any(bad):
+                        kept[bad] = np.exp((xb[bad] + r) * kb[bad]) * hyp2f1_finite(
+                            xb[bad] + r, b + xb[bad], a + b + xb[bad] - 1, zb[bad])
+                    value = np.array((a + b + xb - 1) / (a - 1) * (1.0 - kept), dtype="float64")
+            # for a in the thousands (a fit where almost no one drops out), or where both forms overflow, the
+            # beta distribution of the dropout chance is close to a spike at p = a / (a + b + x): the purchases of
+            # a customer alive now are then, averaged over the gamma distribution of their rate,
+            # (1 - ((alpha + T) / (alpha + T + p t)) ** (r + x)) / p, exact to about 1 / a
+            spike = ~np.isfinite(value)
+            if np.any(spike):
+                p = a / (a + b + xb[spike])
+                value[spike] = -np.expm1((r + xb[spike]) * (np.log(alpha + Tb[spike]) - np.log(alpha + Tb[spike] + p * tb[spike]))) / p
+            return value if shape else value[()]
 
         numerator = _regular(purchases_if_alive, a, b)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # odds of inf: surely gone
