@@ -27,6 +27,9 @@ __all__ = [
     "STAGE_COLORS",
     "style",
     "bar",
+    "grouped_bar",
+    "histogram",
+    "line_chart",
     "stage_bar",
     "funnel_chart",
     "cohort_heatmap",
@@ -152,13 +155,15 @@ def _as_series(data, value=None, label=None) -> pd.Series:
 
 
 def _number(value: float, percent: bool) -> str:
+    if value != value or value in (float("inf"), float("-inf")):
+        return ""  # a missing or infinite value gets no label
     if percent:
         return f"{value:.0%}"
     return f"{value:,.0f}" if abs(value) >= 10 or float(value).is_integer() else f"{value:,.2f}"
 
 
 def bar(data, title=None, xlabel=None, ylabel=None, *, value=None, label=None, horizontal=False,
-        highlight=None, colors=None, percent=False, annotate=True, figsize=None):
+        highlight=None, colors=None, percent=False, annotate=True, reference=None, figsize=None):
     """Bar chart of a Series (index = bars) or of column ``value`` of a frame (bars labelled by ``label``).
 
     Parameters
@@ -181,6 +186,8 @@ def bar(data, title=None, xlabel=None, ylabel=None, *, value=None, label=None, h
         Write the values (and the value axis) as percentages of 1.
     annotate : bool
         Write each bar's value next to it.
+    reference : float or (float, str), optional
+        A value to mark with a dashed line across the bars (e.g. 1 for a ratio), with an optional label.
     figsize : tuple of float, optional
         Width and height in inches.
 
@@ -194,6 +201,9 @@ def bar(data, title=None, xlabel=None, ylabel=None, *, value=None, label=None, h
     >>> fig = bar(pd.Series({"a": 3, "b": 5}), highlight=["b"], horizontal=True)
     >>> [round(p.get_width()) for p in fig.axes[0].patches]
     [3, 5]
+    >>> fig = bar(pd.Series({"email": 1.4, "social": 0.8}), reference=(1, "no difference"))
+    >>> len(fig.axes[0].lines), [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    (1, ['no difference'])
     """
     series = _as_series(data, value, label)
     labels = [str(item) for item in series.index]
@@ -221,11 +231,330 @@ def bar(data, title=None, xlabel=None, ylabel=None, *, value=None, label=None, h
         if annotate:
             ax.bar_label(bars, labels=[_number(v, percent) for v in series.to_numpy(dtype=float)], padding=2,
                          fontsize=9, color="#3e4c59")
-        if percent:
-            from matplotlib.ticker import PercentFormatter
-
-            (ax.xaxis if horizontal else ax.yaxis).set_major_formatter(PercentFormatter(1.0))
+        _value_axis(ax.xaxis if horizontal else ax.yaxis, percent)
+        if reference is not None:
+            _mark(ax, reference, "x" if horizontal else "y")
+            _legend(ax)
         _labels(ax, title, xlabel, ylabel)
+    return fig
+
+
+def _mark(ax, where, axis):
+    """A dashed reference line at ``where`` (a number or ``(number, label)``) across the ``axis`` values.
+
+    The label goes into the legend, where it cannot overlap the data.
+    """
+    value, text = where if isinstance(where, tuple) else (where, None)
+    line = (ax.axvline if axis == "x" else ax.axhline)(float(value), color="#52606d", linestyle="--", linewidth=1.2,
+                                                        zorder=0.9)  # behind bars and their labels
+    line.set_label(str(text) if text else "_reference")
+
+
+def _legend(ax, **options):
+    """A legend of the labelled lines and bars, when there is any."""
+    handles, names = ax.get_legend_handles_labels()
+    if handles:
+        ax.legend(handles, names, **options)
+
+
+def _percent_axis(axis):
+    """Ticks as percentages of 1, with as few decimals as the ticks need (10%, 2.5%, 0.25%)."""
+    from matplotlib.ticker import FuncFormatter
+
+    def percent(value, _):
+        ticks = [tick * 100 for tick in axis.get_majorticklocs()] or [value * 100]
+        places = next((n for n in range(4) if all(abs(round(t, n) - t) < 1e-6 for t in ticks)), 4)
+        text = f"{value * 100:.{places}f}"
+        return ("0" if float(text) == 0 else text) + "%"
+
+    axis.set_major_formatter(FuncFormatter(percent))
+
+
+def _value_axis(axis, percent):
+    """Percentages of 1, or numbers with thousands separators on a few round ticks."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    axis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
+    if percent:
+        _percent_axis(axis)
+    else:
+        axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}" if abs(value) >= 1000 or value == 0
+                                               else f"{value:,.10g}"))
+
+
+def grouped_bar(data, title=None, xlabel=None, ylabel=None, *, horizontal=False, percent=False, annotate=True,
+                colors=None, reference=None, figsize=None):
+    """Bars side by side: one group per row of a frame, one bar (and legend entry) per column.
+
+    Use it to compare two or more series on the same categories, such as the share of contacts per
+    stage in the shop and in the service.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Rows are the groups along the axis (in their order), columns the bars within each group.
+    title, xlabel, ylabel : str, optional
+        The title and axis labels.
+    horizontal : bool
+        Draw horizontal bars, the first group at the top.
+    percent : bool
+        Write the values (and the value axis) as percentages of 1.
+    annotate : bool
+        Write each bar's value next to it.
+    colors : list of str, optional
+        One colour per column (default: the palette).
+    reference : float or (float, str), optional
+        A value to mark with a dashed line across the bars, with an optional label.
+    figsize : tuple of float, optional
+        Width and height in inches (default: wider or taller with more groups).
+
+    Returns
+    -------
+    Figure
+        A matplotlib Figure with a legend naming the columns.
+
+    Raises
+    ------
+    ValueError
+        When ``data`` is not a frame with at least one row and one numeric column.
+
+    Examples
+    --------
+    >>> shares = pd.DataFrame({"shop": [0.6, 0.3, 0.1], "service": [0.5, 0.2, 0.3]},
+    ...                       index=["prospect", "active", "lapsed"])
+    >>> fig = grouped_bar(shares, title="Contacts by stage", ylabel="share of contacts", percent=True)
+    >>> len(fig.axes[0].patches), [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    (6, ['shop', 'service'])
+    """
+    if not isinstance(data, pd.DataFrame):
+        raise ValueError("grouped_bar needs a DataFrame (rows = groups, columns = bars in a group); "
+                         "for a single Series use bar(...)")
+    frame = data.select_dtypes("number")
+    if frame.empty or frame.shape[1] == 0:
+        raise ValueError(f"grouped_bar needs at least one row and one numeric column; got columns {list(data.columns)} "
+                         f"and {len(data)} rows")
+    import numpy as np
+
+    names = [str(item) for item in frame.index]
+    columns = list(frame.columns)
+    palette = colors or [PALETTE[number % len(PALETTE)] for number in range(len(columns))]
+    width = 0.8 / len(columns)
+    positions = np.arange(len(frame))
+    if figsize is None:
+        size = 0.35 * len(frame) * max(1, len(columns) / 2)
+        figsize = (7.0, max(3.0, size + 1.4)) if horizontal else (max(7.0, size * 1.3 + 1.5), 4.0)
+    with style():
+        fig, ax = _figure(figsize)
+        for number, column in enumerate(columns):
+            offset = positions - 0.4 + width * (number + 0.5)
+            values = frame[column].to_numpy(dtype=float)
+            draw = ax.barh if horizontal else ax.bar
+            bars = draw(offset, values, width * 0.95, color=palette[number % len(palette)], label=str(column))
+            if annotate:
+                ax.bar_label(bars, labels=[_number(v, percent) for v in values], padding=2,
+                             fontsize=8, color="#3e4c59")
+        if horizontal:
+            ax.set_yticks(positions, names)
+            ax.invert_yaxis()
+            ax.grid(axis="x")
+            ax.grid(axis="y", visible=False)
+        else:
+            ax.set_xticks(positions, names)
+            ax.grid(axis="y")
+            ax.grid(axis="x", visible=False)
+            if max((len(item) for item in names), default=0) * len(names) > 60:
+                ax.tick_params(axis="x", labelrotation=30)
+                for tick in ax.get_xticklabels():
+                    tick.set_horizontalalignment("right")
+        _value_axis(ax.xaxis if horizontal else ax.yaxis, percent)
+        if reference is not None:
+            _mark(ax, reference, "x" if horizontal else "y")
+        ax.margins(**({"x": 0.12} if horizontal else {"y": 0.12}))
+        _legend(ax, loc="best")
+        _labels(ax, title, xlabel, ylabel)
+    return fig
+
+
+def _groups(data, what) -> dict:
+    """Named groups of values from a Series, a frame (one per column) or a dict of sequences."""
+    if isinstance(data, pd.Series):
+        groups = {str(data.name) if data.name is not None else "": data}
+    elif isinstance(data, pd.DataFrame):
+        groups = {str(column): data[column] for column in data.columns}
+    elif isinstance(data, dict):
+        groups = {str(name): pd.Series(values) for name, values in data.items()}
+    else:
+        raise ValueError(f"{what} needs a Series, a DataFrame or a dict of name -> values; got {type(data).__name__}")
+    if not groups:
+        raise ValueError(f"{what} got no groups to draw")
+    for name, values in groups.items():
+        if not (pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)):
+            raise ValueError(f"{what}: the values of {name or 'the series'!r} are not numbers ({values.dtype})")
+    return groups
+
+
+def histogram(data, title=None, xlabel=None, ylabel="count", *, bins=None, vline=None, figsize=None):
+    """Histograms of one or more groups of numbers, overlaid on the same bins.
+
+    Whole numbers (counts such as noticed messages or visits) get one bar per value, centred on it.
+
+    Parameters
+    ----------
+    data : Series, DataFrame or dict
+        The values: one Series, a frame (one group per column, missing values left out), or a dict of
+        group name -> values (the groups may differ in size).
+    title, xlabel : str, optional
+        The title and the label of the value axis.
+    ylabel : str
+        The label of the count axis.
+    bins : int or sequence of float, optional
+        The number of bins or their edges (default: one per whole number for whole numbers, else 20).
+    vline : float or (float, str), optional
+        A value to mark with a dashed vertical line, with an optional label (e.g. ``(7, "the rule: 7")``).
+    figsize : tuple of float, optional
+        Width and height in inches.
+
+    Returns
+    -------
+    Figure
+        A matplotlib Figure, with a legend when there is more than one group.
+
+    Raises
+    ------
+    ValueError
+        When ``data`` holds no numbers to count.
+
+    Examples
+    --------
+    >>> fig = histogram({"ads": [5, 7, 7, 9], "word of mouth": [0, 0, 1]}, xlabel="noticed messages",
+    ...                 vline=(7, "the rule: 7"))
+    >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    ['ads', 'word of mouth', 'the rule: 7']
+    >>> float(sum(p.get_height() for p in fig.axes[0].patches))  # every value counted once
+    7.0
+    """
+    import numpy as np
+
+    groups = {name: values.dropna().astype(float) for name, values in _groups(data, "histogram").items()}
+    every = np.concatenate([values.to_numpy() for values in groups.values()])
+    if every.size == 0:
+        raise ValueError("histogram got no values to count (all groups are empty or missing)")
+    if bins is None:
+        if np.all(np.equal(np.mod(every, 1), 0)) and every.max() - every.min() <= 200:
+            bins = np.arange(every.min(), every.max() + 2) - 0.5
+        else:
+            bins = 20
+    edges = np.histogram_bin_edges(every, bins=bins)
+    whole = bool(np.allclose(np.diff(edges), 1.0) and np.allclose(np.mod(edges, 1), 0.5))
+    with style(**{"axes.grid.axis": "y"}):
+        fig, ax = _figure(figsize)
+        if whole:  # one bar per whole number: ticks on whole numbers only
+            from matplotlib.ticker import MaxNLocator
+
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        for number, (name, values) in enumerate(groups.items()):
+            ax.hist(values.to_numpy(), bins=edges, alpha=0.6 if len(groups) > 1 else 0.9,
+                    color=PALETTE[number % len(PALETTE)], label=name if len(groups) > 1 and name else "_" + name,
+                    edgecolor="white", linewidth=0.5)
+        if vline is not None:
+            _mark(ax, vline, "x")
+        _legend(ax, loc="upper right")
+        _labels(ax, title, xlabel, ylabel)
+    return fig
+
+
+def line_chart(data, title=None, xlabel=None, ylabel=None, *, percent=False, vline=None, hline=None, ylim=None,
+               markers=True, figsize=None):
+    """Lines of a value against a number (hour of the day, number of messages, a threshold): one line
+    per column, or side-by-side panels.
+
+    Parameters
+    ----------
+    data : Series, DataFrame or dict
+        A Series (one line) or a frame (one line per column), indexed by the number on the x axis.
+        A dict of panel name -> Series or frame draws one panel per entry, side by side, each with
+        its name as the y-axis label.
+    title, xlabel, ylabel : str, optional
+        The title and axis labels (``ylabel`` is not used with panels: each panel's name is its label).
+    percent : bool or collection of str
+        Write the y axis as percentages of 1: for every panel (True) or for the panels named.
+    vline : float or (float, str), optional
+        An x value to mark with a dashed vertical line in every panel, with an optional label.
+    hline : float or (float, str), optional
+        A y value to mark with a dashed horizontal line in every panel, with an optional label.
+    ylim : tuple of float, optional
+        The limits of the y axis.
+    markers : bool
+        Mark each point with a dot.
+    figsize : tuple of float, optional
+        Width and height in inches.
+
+    Returns
+    -------
+    Figure
+        A matplotlib Figure, one axes per panel, with a legend where a panel has several lines.
+
+    Raises
+    ------
+    ValueError
+        When a line's index is not numbers (draw categories with :func:`bar`) or a panel is empty.
+
+    Examples
+    --------
+    >>> by_hour = pd.DataFrame({"shop": [0.02, 0.05, 0.09], "service": [0.03, 0.04, 0.08]}, index=[8, 14, 20])
+    >>> fig = line_chart(by_hour, xlabel="hour of the day", ylabel="share of orders", percent=True,
+    ...                  hline=(1 / 24, "even spread"))
+    >>> [line.get_label() for line in fig.axes[0].lines][:2]
+    ['shop', 'service']
+    >>> fig = line_chart({"suspects": pd.Series([90, 40], index=[0.3, 0.6]),
+    ...                   "bought": pd.Series([0.1, 0.2], index=[0.3, 0.6])}, percent=["bought"], vline=0.5)
+    >>> [ax.get_ylabel() for ax in fig.axes]
+    ['suspects', 'bought']
+    """
+    panels = dict(data) if isinstance(data, dict) else {ylabel or "": data}
+    if not panels:
+        raise ValueError("line_chart got no panels to draw")
+    frames = {}
+    for name, values in panels.items():
+        frame = values.to_frame(values.name if values.name is not None else name) if isinstance(values, pd.Series)             else pd.DataFrame(values)
+        if frame.empty:
+            raise ValueError(f"line_chart: the panel {name!r} has no values")
+        index = frame.index
+        if not (pd.api.types.is_numeric_dtype(index) or pd.api.types.is_datetime64_any_dtype(index)):
+            raise ValueError(f"line_chart draws values against a number, but the index of {name or 'the data'!r} "
+                             f"holds {index.dtype} values such as {index[0]!r}; draw categories with bar(...)")
+        frames[name] = frame
+    wanted = set(panels) if percent is True else set() if percent is False else {str(p) for p in percent}
+    with style(**{"axes.grid.axis": "y"}):
+        size = figsize or ((7.0, 3.6) if len(frames) == 1 else (4.6 * len(frames), 3.4))
+        fig = _figure_class()(figsize=size, layout="constrained")
+        axes = fig.subplots(1, len(frames), squeeze=False)[0]
+        for ax, (name, frame) in zip(axes, frames.items()):
+            for number, column in enumerate(frame.columns):
+                ax.plot(frame.index, frame[column].to_numpy(dtype=float), marker="o" if markers else None,
+                        markersize=4, linewidth=2, color=PALETTE[number % len(PALETTE)], label=str(column))
+            index = frame.index
+            if pd.api.types.is_integer_dtype(index) and index.nunique() <= 25:
+                ax.set_xticks(sorted(set(index)))
+            if name in wanted:
+                _percent_axis(ax.yaxis)
+            if ylim is not None:
+                ax.set_ylim(*ylim)
+            elif (frame.min(numeric_only=True) >= 0).all():
+                ax.set_ylim(bottom=0)
+            if vline is not None:
+                _mark(ax, vline, "x")
+            if hline is not None:
+                _mark(ax, hline, "y")
+            if len(frame.columns) == 1:
+                ax.get_lines()[0].set_label("_" + str(frame.columns[0]))
+            _legend(ax, loc="best")
+            _labels(ax, None, xlabel, name if len(frames) > 1 else ylabel)
+        if title:
+            if len(frames) == 1:
+                axes[0].set_title(title)
+            else:
+                fig.suptitle(title, fontweight="bold", x=0.01, ha="left")
     return fig
 
 
@@ -322,6 +651,7 @@ def funnel_chart(steps, title="Funnel", *, value=None, label=None, figsize=None)
             ax.text(max(widths.max() / 2 * 1.02, count / 2 + widths.max() * 0.02), position, text,
                     va="center", ha="left", fontsize=9, color="#3e4c59")
         ax.set_yticks(list(positions), names)
+        ax.tick_params(axis="y", length=0)
         ax.invert_yaxis()
         ax.set_xticks([])
         ax.grid(False)

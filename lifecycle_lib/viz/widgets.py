@@ -9,7 +9,8 @@ of a notebook without a kernel) still sees the content::
 
 Explorers take data frames and, where the analysis lives in another module, the function to call
 (``compute=``), so a lesson can pass any function with the same contract. Each control is described
-by ``(default, min, max, step)`` or given as a ready ipywidgets control.
+by ``(default, min, max, step)`` or given as a ready ipywidgets control. An explorer can also show a
+table under its figure (``table=``, a function of the same result); its static view then shows both.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 __all__ = [
     "explorer",
     "explorer_view",
+    "FigureAndTable",
     "SEGMENT_CONTROLS",
     "segment_explorer",
     "segment_view",
@@ -68,7 +70,44 @@ def _control(name: str, spec):
                                   style=style, layout=layout, continuous_update=False)
 
 
-def explorer_view(compute, controls, draw, **values):
+class FigureAndTable:
+    """A figure with a table under it: what :func:`explorer_view` returns when given ``table``.
+
+    In a notebook it shows as the figure's PNG followed by the table, two plain outputs that a page
+    without a kernel still displays. ``figure`` and ``table`` hold the two parts.
+
+    Parameters
+    ----------
+    figure : Figure
+        The figure, shown first.
+    table : DataFrame or Series
+        The table, shown under the figure.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from lifecycle_lib import plots
+    >>> shown = FigureAndTable(plots.bar(pd.Series({"a": 1})), pd.DataFrame({"n": [1]}, index=["a"]))
+    >>> shown
+    FigureAndTable(figure with 1 axes, table of 1 rows x 1 columns)
+    """
+
+    def __init__(self, figure, table):
+        self.figure, self.table = figure, table
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.figure)
+        display(self.table)
+
+    def __repr__(self):
+        shape = getattr(self.table, "shape", (len(self.table),))
+        size = f"{shape[0]} rows x {shape[1]} columns" if len(shape) > 1 else f"{shape[0]} rows"
+        return f"FigureAndTable(figure with {len(self.figure.axes)} axes, table of {size})"
+
+
+def explorer_view(compute, controls, draw, table=None, **values):
     """The figure an explorer shows for its default control values (or the ``values`` given).
 
     Parameters
@@ -79,13 +118,15 @@ def explorer_view(compute, controls, draw, **values):
         Control name -> ``(default, min, max, step)`` or a ready ipywidgets control (its value is the default).
     draw : callable
         Turns the result of ``compute`` into a Figure.
+    table : callable, optional
+        Turns the result of ``compute`` into a table shown under the figure (as the explorer does).
     **values
         Values to use instead of the controls' defaults.
 
     Returns
     -------
-    Figure
-        ``draw(compute(**values))``.
+    Figure or FigureAndTable
+        ``draw(compute(**values))``; with ``table``, that figure and ``table(...)`` of the same result.
 
     Examples
     --------
@@ -94,14 +135,22 @@ def explorer_view(compute, controls, draw, **values):
     >>> fig = explorer_view(lambda n: pd.Series({"a": n, "b": 2 * n}), {"n": (3, 1, 10, 1)}, plots.bar)
     >>> [float(p.get_height()) for p in fig.axes[0].patches]
     [3.0, 6.0]
+    >>> shown = explorer_view(lambda n: pd.Series({"a": n}), {"n": (3, 1, 10, 1)}, plots.bar,
+    ...                       table=lambda s: s.to_frame("n"))
+    >>> shown.table["n"].tolist()
+    [3]
     """
-    return draw(compute(**{**_defaults(controls), **values}))
+    result = compute(**{**_defaults(controls), **values})
+    if table is None:
+        return draw(result)
+    return FigureAndTable(draw(result), table(result))
 
 
-def explorer(compute, controls, draw, title=None):
+def explorer(compute, controls, draw, title=None, table=None):
     """A widget: one control per entry of ``controls``, and the figure ``draw(compute(**values))``
     redrawn whenever a control moves. Errors raised by ``compute`` are shown in place of the figure.
-    The current figure is also kept as the widget's ``figure`` attribute.
+    The current figure is also kept as the widget's ``figure`` attribute (and the table, if any, as
+    its ``table`` attribute).
 
     Parameters
     ----------
@@ -114,24 +163,28 @@ def explorer(compute, controls, draw, title=None):
         Turns the result of ``compute`` into a Figure.
     title : str, optional
         A bold heading above the controls.
+    table : callable, optional
+        Turns the result of ``compute`` into a table shown under the figure.
 
     Returns
     -------
     ipywidgets.VBox
-        The controls above the figure; the current figure is its ``figure`` attribute.
+        The controls above the figure; the current figure is its ``figure`` attribute, the current
+        table its ``table`` attribute (None without ``table``).
 
     Examples
     --------
     >>> import pandas as pd
     >>> from lifecycle_lib import plots
-    >>> box = explorer(lambda n: pd.Series({"a": n}), {"n": (3, 1, 10, 1)}, plots.bar)
+    >>> box = explorer(lambda n: pd.Series({"a": n}), {"n": (3, 1, 10, 1)}, plots.bar,
+    ...                table=lambda s: s.to_frame("n"))
     >>> [type(child).__name__ for child in box.children]
     ['VBox', 'Output']
     >>> box.children[0].children[0].value
     3
     >>> box.children[0].children[0].value = 7
-    >>> float(box.figure.axes[0].patches[0].get_height())
-    7.0
+    >>> float(box.figure.axes[0].patches[0].get_height()), box.table["n"].tolist()
+    (7.0, [7])
     """
     import ipywidgets
     from IPython.display import display
@@ -144,14 +197,21 @@ def explorer(compute, controls, draw, title=None):
     def update(change=None):
         values = {name: widget.value for name, widget in widgets.items()}
         try:
-            box.figure, message = draw(compute(**values)), None
+            result = compute(**values)
+            box.figure, message = draw(result), None
+            box.table = None if table is None else table(result)
         except Exception as exc:  # the learner sees the reason next to the slider, not a traceback
-            box.figure, message = None, f"{type(exc).__name__}: {exc}"
+            box.figure, box.table, message = None, None, f"{type(exc).__name__}: {exc}"
         if not _in_kernel():
             return  # outside a notebook there is nowhere to draw; ``box.figure`` holds the figure
         output.clear_output(wait=True)
         with output:
-            display(box.figure) if message is None else print(message)
+            if message is not None:
+                print(message)
+            else:
+                display(box.figure)
+                if box.table is not None:
+                    display(box.table)
 
     for widget in widgets.values():
         widget.observe(update, names="value")
