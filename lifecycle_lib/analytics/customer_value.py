@@ -338,11 +338,15 @@ def customer_list(people: pd.DataFrame, value: Value | None, *, segments: bool =
     def first_clause(text: str) -> str:
         return text.split(":")[0].split(";")[0].rstrip(".")
 
+    def by_group(column, words):  # a text per customer, worked out once per group, not once per customer
+        values = column.astype("category")
+        return values.cat.rename_categories([words(str(c)) for c in values.cat.categories]).astype(str)
+
     out = pd.DataFrame(index=people.index)
     out["customer_id"] = people.index.astype(str)
-    out["stage"] = people["stage"].astype(str).str.replace("_", " ")
+    out["stage"] = by_group(people["stage"], lambda stage: stage.replace("_", " "))
     out["segment"] = people["segment"].astype(str) if segments else ""
-    out["last_order"] = pd.to_datetime(people["last_order"]).dt.strftime("%Y-%m-%d")
+    out["last_order"] = np.datetime_as_string(pd.to_datetime(people["last_order"]).to_numpy(dtype="datetime64[D]"))
     out["orders"] = people["orders"].astype(int)
     out["spend"] = people["spend"].astype(float).round(2)
     nothing = pd.Series(np.nan, index=people.index)
@@ -350,9 +354,9 @@ def customer_list(people: pd.DataFrame, value: Value | None, *, segments: bool =
     out["p_alive"] = alive.astype(float).round(3)
     out["five_year_value"] = (value.five_year.reindex(people.index) if value is not None else nothing).astype(float).round(2)
     if segments:
-        out["next_action"] = people["segment"].astype(str).map(lambda seg: first_clause(SEGMENT_TACTICS.get(seg, "")))
+        out["next_action"] = by_group(people["segment"], lambda seg: first_clause(SEGMENT_TACTICS.get(seg, "")))
     else:
-        out["next_action"] = people["stage"].astype(str).map(lambda stage: first_clause(STAGE_TACTICS.get(stage, "")))
+        out["next_action"] = by_group(people["stage"], lambda stage: first_clause(STAGE_TACTICS.get(stage, "")))
     out = out.reset_index(drop=True)
     by = "five_year_value" if value is not None else "spend"
     return out.sort_values([by, "customer_id"], ascending=[False, True], kind="stable",

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from lifecycle_lib.analytics import frameworks, rfm, segments
@@ -151,7 +152,9 @@ def customer_table(orders: pd.DataFrame, observation_period_end) -> pd.DataFrame
     -------
     pandas.DataFrame
         Indexed by ``customer_id`` (sorted): ``stage``, ``segment`` (ordered categoricals), ``R``,
-        ``F``, ``M``, ``orders``, ``spend``, ``first_order``, ``last_order``, ``days_since_last``, one
+        ``F``, ``M``, ``orders``, ``spend``, ``first_order``, ``last_order``, ``days_since_last``,
+        ``usual_gap_days`` (the mean gap between the customer's purchase days; missing for one
+        purchase day) and ``typical_gap_days`` (the gap a one-time buyer is judged against), one
         column per framework (``classic``, ``six_stage``, ``purchase``) and the stage's ``reason``.
 
     Examples
@@ -174,16 +177,36 @@ def customer_table(orders: pd.DataFrame, observation_period_end) -> pd.DataFrame
     scores = rfm.rfm_scores(orders, customer_id_col="customer_id", datetime_col="order_date",
                             monetary_value_col="amount", observation_period_end=observation_period_end)
     segs = rfm.rfm_segments(scores)
-    spend = orders.groupby("customer_id")["amount"].sum()
-    placed = frameworks.place_contacts(stages, framework="all")
-    table = pd.DataFrame({"stage": stages["stage"], "segment": segs["segment"]}, index=segs.index)
-    table = table.assign(
-        R=segs["R"], F=segs["F"], M=segs["M"],
-        orders=stages["n_orders"], spend=spend,
-        first_order=stages["first_order"], last_order=stages["last_order"], days_since_last=stages["days_since_last"],
-        **{key: placed[key] for key in frameworks.FRAMEWORKS},
-        reason=stages["reason"],
-    )
+    # Everything is put in the order of the RFM table with one positional indexer, not by aligning
+    # each column on string ids (which costs a hash lookup per customer and column).
+    index = segs.index
+    at = stages.index.get_indexer(index)
+    if (at < 0).any():  # ids typed differently by the two functions: compare them as text
+        at = stages.index.astype(str).get_indexer(index.astype(str))
+
+    def of_stage(column):
+        return stages[column].take(at).to_numpy()
+
+    stage = stages["stage"].take(at).array
+    # The frameworks translate the relationship stage: translate the few stages once, then each customer's code.
+    kinds = pd.Index(stage.categories, name="stage")
+    placed = frameworks.place_contacts(pd.DataFrame({"stage": kinds.astype(str)}, index=kinds), framework="all")
+    codes = stage.codes
+    columns = {
+        "stage": stage,
+        "segment": segs["segment"].array,
+        "R": segs["R"].array, "F": segs["F"].array, "M": segs["M"].array,
+        "orders": of_stage("n_orders"),
+        "spend": scores["monetary"].to_numpy(dtype="float64"),  # the total spend of each customer's orders
+        "first_order": of_stage("first_order"), "last_order": of_stage("last_order"),
+        "days_since_last": of_stage("days_since_last"),
+        "usual_gap_days": of_stage("usual_gap_days"), "typical_gap_days": of_stage("typical_gap_days"),
+    }
+    for key in frameworks.FRAMEWORKS:
+        translated = placed[key].array
+        columns[key] = pd.Categorical.from_codes(translated.codes[codes], dtype=translated.dtype)
+    columns["reason"] = stages["reason"].take(at).array
+    table = pd.DataFrame(columns, index=index)
     table.index.name = "customer_id"
     return table
 
@@ -414,8 +437,15 @@ def requirements(orders: pd.DataFrame) -> Requirements:
     [2, 1, 56]
     """
     require_orders(orders, ["customer_id", "order_date"])
-    keys = ["customer_id", "order_id"] if has_data(orders, "order_id") else ["customer_id", "order_date"]
-    orders_per_customer = orders.drop_duplicates(keys).groupby("customer_id").size()
+    # orders per customer from integer codes: one hash of the ids, then numpy (no grouping on strings)
+    customer, _ = pd.factorize(orders["customer_id"])
+    if has_data(orders, "order_id"):
+        order, _ = pd.factorize(orders["order_id"], use_na_sentinel=False)
+    else:
+        order = orders["order_date"].to_numpy(dtype="datetime64[ns]").view("int64")
+    known = customer >= 0
+    pairs = pd.DataFrame({"customer": customer[known], "order": order[known]}).drop_duplicates()
+    orders_per_customer = np.bincount(pairs["customer"].to_numpy(), minlength=int(customer.max()) + 1 if known.any() else 0)
     found = {
         "customers who ordered": int(len(orders_per_customer)),
         "customers with two or more orders": int((orders_per_customer >= 2).sum()),

@@ -1,28 +1,105 @@
 """The "who is my customer?" report on a user's own orders file, as one self-contained HTML page.
 
-``lifecycle report ORDERS_FILE --out report.html`` calls :func:`make_report`, which
+``lifecycle report ORDERS_FILE --out report.html`` calls :func:`make_report`, which, in the
+command's own process (no notebook kernel),
 
-1. runs the capstone lesson ``notebooks/12_capstone_your_customers.ipynb`` in a fresh kernel,
-   passing the file and the column options as parameters; the kernel reads the file itself with
-   :func:`lifecycle_lib.data.readers.read_orders`, so it is read once, and an unusable file ends
-   with that :class:`~lifecycle_lib.errors.DataError`, naming the file as it was given;
-2. converts the executed notebook with nbconvert to HTML without the code cells (plots are
-   embedded as images, no script or style is fetched from the network), and
-3. writes the page atomically: a failed run never leaves a report file, not even a partial one.
+1. checks the output name and folder, and the rates file when one is given;
+2. reads the file with :func:`lifecycle_lib.data.readers.read_orders`; an unusable file ends here,
+   before any analysis, with that :class:`~lifecycle_lib.errors.DataError`, naming the file as it
+   was given;
+3. builds the sections of :mod:`lifecycle_lib.tools.report_sections` (the same objects the
+   capstone lesson ``notebooks/12_capstone_your_customers.ipynb`` shows) and writes them with
+   :func:`render_page`: Markdown through mistune, tables as plain HTML tables, figures drawn on
+   matplotlib's Agg canvas and embedded as PNG, one small inline stylesheet, nothing fetched from
+   the network;
+4. writes the page and the list of every customer together and atomically: a failed run leaves
+   neither file, not even a partial one.
 """
 
 from __future__ import annotations
 
+import base64
+import io
+import os
 import re
-import tempfile
+import struct
+import uuid
 from pathlib import Path
 
 from lifecycle_lib._util.paths import REPO_ROOT
 
-__all__ = ["NOTEBOOK", "report_parameters", "customers_csv_path", "make_report"]
+__all__ = ["NOTEBOOK", "report_parameters", "customers_csv_path", "render_page", "make_report"]
 
-#: The capstone notebook the report is rendered from.
+#: The capstone notebook: the lesson that shows the report's sections one cell at a time.
 NOTEBOOK = REPO_ROOT / "notebooks" / "12_capstone_your_customers.ipynb"
+
+_NUMBER = re.compile(r"^(-|[-+]?[\d,]+(\.\d+)?%?( \S+)?)$")
+
+_STYLE = """
+body { font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
+       color: #1f2933; background: #fff; max-width: 64rem; margin: 0 auto; padding: 1.5rem 1.25rem 3rem; }
+header { border-bottom: 3px solid #1f5f8b; margin-bottom: 1.5rem; }
+h1 { font-size: 1.9rem; margin: 0.2rem 0 0.3rem; }
+h2 { font-size: 1.35rem; margin: 2.4rem 0 0.6rem; padding-bottom: 0.2rem; border-bottom: 1px solid #d9dee3; }
+.meta { color: #52606d; margin: 0 0 0.8rem; }
+nav { font-size: 0.95rem; margin: 0 0 1rem; }
+nav ul { margin: 0.2rem 0; padding-left: 0; list-style: none; columns: 2; }
+.intro { color: #3e4c59; }
+code { font-size: 0.92em; background: #f0f4f8; padding: 0 0.2em; border-radius: 3px; }
+.table { overflow-x: auto; margin: 0.6rem 0 1.4rem; }
+table { border-collapse: collapse; font-size: 0.92rem; }
+th, td { padding: 0.3rem 0.7rem; text-align: left; vertical-align: top; border-bottom: 1px solid #e4e7eb; }
+th { background: #f5f7fa; border-bottom: 2px solid #9aa5b1; white-space: nowrap; }
+td:first-child { white-space: nowrap; }
+td.num, th.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+td.wide { min-width: 18rem; }
+.figures { display: flex; flex-wrap: wrap; gap: 1rem; margin: 0.6rem 0 1rem; }
+img { max-width: 100%; height: auto; }
+footer { margin-top: 3rem; color: #52606d; font-size: 0.9rem; border-top: 1px solid #d9dee3; padding-top: 0.6rem; }
+@media print { body { max-width: none; } nav { display: none; } h2 { break-after: avoid; } }
+"""
+
+_TEMPLATE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ title }}</title>
+<style>{{ style }}</style>
+</head>
+<body>
+<header>
+<h1>{{ title }}</h1>
+{% if meta %}<p class="meta">{{ meta }}</p>{% endif %}
+<nav aria-label="sections"><strong>In this report</strong>
+<ul>{% for section in sections %}<li><a href="#{{ section.key }}">{{ section.title }}</a></li>{% endfor %}</ul>
+</nav>
+</header>
+<main>
+{% for section in sections %}
+<section id="{{ section.key }}">
+<h2>{{ section.title }}</h2>
+{% if section.intro %}<div class="intro">{{ section.intro }}</div>{% endif %}
+{% for block in section.blocks %}
+{% if block.kind == "text" %}{{ block.html }}
+{% elif block.kind == "figures" %}<div class="figures">{% for img in block.images %}
+<img src="data:image/png;base64,{{ img.data }}" width="{{ img.width }}" height="{{ img.height }}" alt="{{ img.alt }}">
+{% endfor %}</div>
+{% else %}<div class="table"><table>
+<thead><tr>{% for column in block.columns %}<th{% if column.num %} class="num"{% endif %} scope="col">{{ column.label }}</th>{% endfor %}</tr></thead>
+<tbody>
+{% for row in block.rows %}<tr>{% for cell in row %}<td{% if cell.css %} class="{{ cell.css }}"{% endif %}>{{ cell.text }}</td>{% endfor %}</tr>
+{% endfor %}</tbody>
+</table></div>
+{% endif %}
+{% endfor %}
+</section>
+{% endfor %}
+</main>
+{% if footer %}<footer>{{ footer }}</footer>{% endif %}
+</body>
+</html>
+"""
 
 
 def customers_csv_path(out) -> Path:
@@ -62,10 +139,11 @@ def report_parameters(
     drop_duplicates=True,
     customers_csv=None,
 ) -> dict:
-    """The papermill parameters of the capstone notebook for a file and its column options.
+    """The parameters of the capstone notebook (papermill's) for a file and its column options.
 
-    Paths are made absolute (the notebook runs in its own folder); dates are passed as text. The
-    notebook's kernel reads the file itself with these: nothing read here is handed over.
+    The report itself no longer runs the notebook; these are for running the lesson on one's own
+    file with papermill (``benchmarks/bench_report.py`` does, to compare). Paths are made absolute
+    (the notebook runs in its own folder); dates are passed as text.
 
     Parameters
     ----------
@@ -115,53 +193,144 @@ def report_parameters(
     }
 
 
-def _html(nb, title: str) -> str:
-    from nbconvert import HTMLExporter
-
-    exporter = HTMLExporter(template_name="lab", embed_images=True)
-    exporter.exclude_input = True
-    exporter.exclude_input_prompt = True
-    exporter.exclude_output_prompt = True
-    nb.metadata.pop("widgets", None)
-    # The report is the lesson without its teaching frame: no navigation, goals, questionnaire or exercise link.
-    import nbformat
-
-    from lifecycle_lib.tools.site.navigation import is_navigation_cell
-
-    nb.cells = [nbformat.v4.new_markdown_cell(f"# {title}", id="report-title")] + [
-        cell for cell in nb.cells
-        if not is_navigation_cell(cell) and "lesson-only" not in cell.get("metadata", {}).get("tags", [])
-    ]
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
-    # Self-contained: nothing is loaded from the network (the report has no widgets and no LaTeX).
-    body = re.sub(r'<script[^>]*\bsrc="https?://[^"]*"[^>]*>\s*</script>', "", body)
-    body = re.sub(r'<link[^>]*\bhref="https?://[^"]*"[^>]*>', "", body)
-    body = re.sub(r"<script[^>]*>(?:(?!</script>)[\s\S])*?https?://cdn[\s\S]*?</script>", "", body)
-    body = re.sub(r"<script[^>]*>\s*window\.MathJax[\s\S]*?</script>", "", body)
-    return body
+# --------------------------------------------------------------------------------------------
+# HTML
+# --------------------------------------------------------------------------------------------
 
 
-def _notebook_failure(exc, files: dict | None = None) -> Exception:
-    """Turn a failure inside the notebook into the error the command reports.
+def _png(fig) -> dict:
+    """A figure drawn on an Agg canvas as base64 PNG, with its size in CSS pixels and its title as alt text."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    ``files`` maps the absolute paths the kernel was given back to the paths as the user gave them,
-    so that a message names the file the way the user typed it.
+    FigureCanvasAgg(fig)  # whatever backend the session has, the page is drawn by Agg
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=150, facecolor="white")  # the figure lays itself out (constrained)
+    data = buffer.getvalue()
+    width, height = struct.unpack(">II", data[16:24])  # the PNG header's IHDR chunk
+    titles = [ax.get_title(loc=loc) for ax in fig.axes for loc in ("left", "center", "right")]
+    alt = next((t for t in titles if t), "chart")
+    return {"data": base64.b64encode(data).decode("ascii"), "width": round(width / 1.5),
+            "height": round(height / 1.5), "alt": alt}
 
-    >>> class Failed(Exception):
-    ...     ename, evalue = "DataError", "/home/me/orders.csv: the file is empty. Fix: export it again."
-    >>> print(_notebook_failure(Failed(), {"/home/me/orders.csv": "orders.csv"}))
-    orders.csv: the file is empty. Fix: export it again.
+
+def _table(frame) -> dict:
+    """A table of text as columns (label, numeric?) and rows of cells; numbers are right-aligned."""
+    columns, numeric, wide = [str(c) for c in frame.columns], [], []
+    for column in frame.columns:
+        values = [str(v) for v in frame[column] if str(v) not in ("",)]
+        numeric.append(bool(values) and all(_NUMBER.match(v) for v in values))
+        wide.append(bool(values) and max(len(v) for v in values) > 60)
+    rows = [[{"text": str(cell), "css": "num" if numeric[i] else ("wide" if wide[i] else "")}
+             for i, cell in enumerate(row)] for row in frame.itertuples(index=False, name=None)]
+    return {"kind": "table", "columns": [{"label": c, "num": n} for c, n in zip(columns, numeric)], "rows": rows}
+
+
+def render_page(sections, title: str, meta: str = "", footer: str = "", close_figures: bool = True) -> str:
+    """One self-contained HTML page of report sections.
+
+    Parameters
+    ----------
+    sections : list of Section
+        :func:`lifecycle_lib.tools.report_sections.all_sections`, or any list of
+        :class:`~lifecycle_lib.tools.report_sections.Section`.
+    title : str
+        The page's title and heading.
+    meta : str, optional
+        One line under the heading.
+    footer : str, optional
+        One line at the end of the page.
+    close_figures : bool, default True
+        Clear each figure once it is embedded, so its memory is freed (a figure is drawn once).
+
+    Returns
+    -------
+    str
+        The HTML page: text, tables and PNG images, with an inline stylesheet and no script.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from lifecycle_lib.tools.report_sections import Section
+    >>> page = render_page([Section("Summary", "Two *customers*.", ["**3** orders", pd.DataFrame({"a": ["1"]})],
+    ...                             key="summary")], title="Who is my customer? test")
+    >>> "<strong>3</strong> orders" in page and '<td class="num">1</td>' in page and "<script" not in page
+    True
     """
-    from lifecycle_lib.errors import DataError
+    import jinja2
+    import mistune
 
-    ename = getattr(exc, "ename", "")
-    evalue = getattr(exc, "evalue", str(exc))
-    if ename == "DataError":  # the message was composed inside the kernel; keep it, with the file as given
-        message = str(evalue)
-        for absolute, given in (files or {}).items():
-            message = message.replace(absolute, given)
-        return DataError(message.rstrip("."))
-    return RuntimeError(f"the report notebook failed: {ename or type(exc).__name__}: {evalue}")
+    markdown = mistune.create_markdown(escape=True)
+    out = []
+    for section in sections:
+        blocks = []
+        for block in section.blocks:
+            if isinstance(block, str):
+                blocks.append({"kind": "text", "html": markdown(block)})
+            elif hasattr(block, "savefig"):
+                image = _png(block)
+                if close_figures:
+                    block.clear()
+                if blocks and blocks[-1]["kind"] == "figures":  # figures in a row sit side by side
+                    blocks[-1]["images"].append(image)
+                else:
+                    blocks.append({"kind": "figures", "images": [image]})
+            else:
+                blocks.append(_table(block))
+        out.append({"key": section.key or f"section-{len(out) + 1}", "title": section.title,
+                    "intro": markdown(section.intro) if section.intro else "", "blocks": blocks})
+    env = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    for section in out:  # mistune's output is already escaped HTML
+        section["intro"] = jinja2.utils.markupsafe.Markup(section["intro"])
+        for block in section["blocks"]:
+            if block["kind"] == "text":
+                block["html"] = jinja2.utils.markupsafe.Markup(block["html"])
+    return env.from_string(_TEMPLATE).render(title=title, meta=meta, footer=footer, sections=out,
+                                             style=jinja2.utils.markupsafe.Markup(_STYLE))
+
+
+# --------------------------------------------------------------------------------------------
+# Writing
+# --------------------------------------------------------------------------------------------
+
+
+def _write_together(files: dict) -> None:
+    """Write every ``{path: text}`` through temporary files, then rename them all: all or nothing.
+
+    A failure at any point (a full disk, an interrupt, a rename refused) removes the temporary
+    files, puts back what the paths held before (a file from an earlier run is kept aside until
+    the end) and removes what did not exist before, so every path is left as it was.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _write_together({folder / "a.csv": "x\\n", folder / "a.html": "<p>x</p>"})
+    >>> sorted(p.name for p in folder.iterdir())
+    ['a.csv', 'a.html']
+    """
+    tag = f"{os.getpid()}.{uuid.uuid4().hex[:8]}"
+    temporary, kept, done = {}, {}, []
+    try:
+        for path, text in files.items():
+            temporary[path] = path.with_name(f".{path.name}.{tag}.part")
+            with open(temporary[path], "x", encoding="utf-8", newline="") as handle:
+                handle.write(text)
+        for path in files:
+            if path.exists():
+                kept[path] = path.with_name(f".{path.name}.{tag}.old")
+                os.replace(path, kept[path])
+            done.append(path)
+            os.replace(temporary[path], path)
+    except BaseException:
+        for path in done:
+            if path.exists() and not temporary[path].exists():
+                path.unlink()  # the new file had arrived: take it away again
+            if path in kept and kept[path].exists():
+                os.replace(kept[path], path)
+        for tmp in temporary.values():
+            if tmp.exists():
+                tmp.unlink()
+        raise
+    for old in kept.values():
+        old.unlink()
 
 
 def make_report(
@@ -174,8 +343,6 @@ def make_report(
     order_col=None,
     product_col=None,
     sheet=None,
-    timeout: float = 600.0,
-    notebook=None,
     *,
     currency_col=None,
     rates=None,
@@ -183,12 +350,12 @@ def make_report(
 ) -> Path:
     """Write the "who is my customer?" report on ``orders_file`` to ``out``, and the list of every customer beside it.
 
-    ``orders_file=None`` reports on the course's sample shop. The output name and folder are
-    checked first; the notebook's kernel then reads the file, and an unusable file raises its
-    :class:`~lifecycle_lib.errors.DataError` (the command exits with status 2) and nothing is
-    written. On success the page and the CSV of every customer (:func:`customers_csv_path`,
-    columns :data:`lifecycle_lib.analytics.customer_value.CUSTOMER_LIST_COLUMNS`) are written
-    together.
+    ``orders_file=None`` reports on the course's sample shop. The output name and folder and the
+    rates are checked first, then the file is read; an unusable file raises its
+    :class:`~lifecycle_lib.errors.DataError` (the command exits with status 2) before anything is
+    computed, and nothing is written. On success the page and the CSV of every customer
+    (:func:`customers_csv_path`, columns
+    :data:`lifecycle_lib.analytics.customer_value.CUSTOMER_LIST_COLUMNS`) are written together.
 
     Parameters
     ----------
@@ -198,13 +365,8 @@ def make_report(
         The page to write; its folder must exist.
     observation_period_end, customer_id_col, datetime_col, monetary_value_col, order_col, product_col, sheet
         As for :func:`lifecycle_lib.data.readers.read_orders`.
-    timeout : float, default 600
-        Seconds each cell of the notebook may take.
-    notebook : str or Path, optional
-        The notebook to run instead of :data:`NOTEBOOK`.
     currency_col, rates, drop_duplicates
-        As for :func:`lifecycle_lib.data.readers.read_orders` (``rates`` a CSV file); the rates are
-        checked before the notebook starts.
+        As for :func:`lifecycle_lib.data.readers.read_orders` (``rates`` a CSV file, checked first).
 
     Returns
     -------
@@ -240,28 +402,24 @@ def make_report(
             file=out,
             fix=f"create the folder {out.parent} first, or write the report somewhere else with --out",
         )
-    notebook = Path(notebook) if notebook is not None else NOTEBOOK
-
-    from lifecycle_lib._util.files import write_text_atomic
-    from lifecycle_lib.tools.execute import NotebookError, execute_notebook
-
     if rates is not None:
         from lifecycle_lib.data.readers import read_rates
 
-        read_rates(rates)  # a bad rates file fails here, in a second, not after a kernel has started
-    params = report_parameters(orders_file, observation_period_end, customer_id_col, datetime_col, monetary_value_col,
-                               order_col, product_col, sheet, currency_col=currency_col, rates=rates,
-                               drop_duplicates=drop_duplicates)
-    given = {params["orders_file"]: str(orders_file)} if orders_file is not None else {}
-    with tempfile.TemporaryDirectory(prefix="lifecycle-report-") as scratch:
-        params["customers_csv"] = str(Path(scratch) / "customers.csv")
-        try:
-            nb = execute_notebook(notebook, parameters=params, cwd=scratch, timeout=timeout)
-        except NotebookError as exc:
-            raise _notebook_failure(exc, given) from None
-        listing = Path(params["customers_csv"])
-        table = listing.read_text(encoding="utf-8") if listing.exists() else None
-    body = _html(nb, title=f"Who is my customer? {Path(orders_file).name if orders_file else 'sample shop'}")
-    if table is not None:
-        write_text_atomic(customers_csv_path(out), table)
-    return write_text_atomic(out, body)
+        read_rates(rates)  # a bad rates file fails here, before the orders are read
+
+    from lifecycle_lib.tools import report_sections
+
+    shop = report_sections.read_shop(orders_file, observation_period_end, customer_id_col, datetime_col,
+                                     monetary_value_col, order_col, product_col, sheet, currency_col=currency_col,
+                                     rates=rates, drop_duplicates=drop_duplicates)
+    listing = customers_csv_path(out)
+    page = render_page(
+        report_sections.all_sections(shop),
+        title=f"Who is my customer? {shop.title}",
+        meta=(f"{shop.about.customers:,} customers, {shop.about.orders:,} orders, "
+              f"{shop.about.first_order:%d %b %Y} to {shop.about.last_order:%d %b %Y}, seen as of "
+              f"{shop.as_of:%d %b %Y}"),
+        footer=f"Every customer, with the next action for each, is in {listing.name} beside this page.",
+    )
+    _write_together({listing: shop.customer_list.to_csv(index=False), out: page})
+    return out
