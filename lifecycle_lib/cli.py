@@ -22,13 +22,21 @@ def _data_generate(args):
 
 
 def _render(args):
+    from pathlib import Path
+
     from lifecycle_lib.tools.site import render
 
+    lessons = [*args.lesson, *(args.lessons or [])] or None
     try:
-        render.render_course(out=args.out, lessons=args.lessons, workers=args.workers)
+        rendered = render.render_course(out=args.out, lessons=lessons, workers=args.workers, strict=args.strict)
     except render.RenderError as exc:
         print(f"lifecycle render: {exc}", file=sys.stderr)
         return 1
+    ran = sum(not lesson.cached for lesson in rendered)
+    warned = [lesson.name for lesson in rendered if lesson.warnings]
+    print(f"lifecycle render: wrote {Path(args.out) / 'index.html'} ({len(rendered)} lessons, "
+          f"{ran} executed, {len(rendered) - ran} unchanged from the cache"
+          + (f"; Sphinx warned about {', '.join(warned)}" if warned else "") + ")")
     return 0
 
 
@@ -117,10 +125,12 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--out", required=True, help="folder to write the Parquet files to")
     gen.set_defaults(func=_data_generate)
 
-    ren = sub.add_parser("render", help="execute every lesson and write an HTML site")
-    ren.add_argument("--out", required=True)
-    ren.add_argument("--lessons", nargs="*", default=None, help="lesson files or numbers (default: all)")
+    ren = sub.add_parser("render", help="execute the lessons and build the course site (Sphinx, offline)")
+    ren.add_argument("lesson", nargs="*", help="lesson files, names or numbers (default: all)")
+    ren.add_argument("--out", default="_site", help="the site folder (default: _site)")
+    ren.add_argument("--lessons", nargs="*", default=None, help="the same as the lesson arguments")
     ren.add_argument("--workers", type=int, default=None, help="lessons executed at once (default: cores)")
+    ren.add_argument("--strict", action="store_true", help="fail on any Sphinx warning (as sphinx-build -W)")
     ren.set_defaults(func=_render)
 
     nbs = sub.add_parser("notebooks", help="notebook upkeep").add_subparsers(dest="nb_command", required=True)

@@ -1,6 +1,6 @@
 """The course as a person meets it, in headless chromium: a real lesson in JupyterLab with its
-slider, the real lessons rendered as a site with their images, links and offline widgets, and
-``make course`` serving lesson 00.
+slider, the real lessons rendered as a site (syllabus sidebar, search, figures and a widget, with
+every request outside the site blocked and recorded), and ``make course`` serving lesson 00 quietly.
 
 Skipped with a message when there is no chromium (tests/install_system_deps.sh installs Debian's).
 Every wait is bounded; screenshots go to test-output/. JupyterLab works on a copy of notebooks/, so
@@ -224,9 +224,6 @@ def test_a_real_lesson_runs_in_jupyterlab_and_its_slider_redraws_the_figure(tmp_
 
 # --- the real lessons rendered as a site ------------------------------------------------------------
 
-# Requests a page may make when the site is read offline: the site's own server and inline data.
-LOCAL = re.compile(r"^(https?://(127\.0\.0\.1|localhost)(:\d+)?/|file:|data:|blob:|about:)")
-
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args) -> None:
@@ -241,69 +238,131 @@ def course_site(browser, real_course):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", out, paths
+    yield f"http://127.0.0.1:{server.server_address[1]}", out, paths, rendered
     server.shutdown()
     server.server_close()
 
 
-def page_links(page) -> list[str]:
-    return page.locator("a[href]").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+@pytest.fixture
+def site_page(browser, course_site):
+    """A page that may load only the site: every other request is blocked and recorded in ``outside``."""
+    base = course_site[0]
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(30_000)
+    outside: list[str] = []
+
+    def only_the_site(route) -> None:
+        url = route.request.url
+        if url.startswith(f"{base}/") or url.startswith(("data:", "blob:", "about:")):
+            route.continue_()
+        else:
+            outside.append(url)
+            route.abort()
+
+    context.route("**/*", only_the_site)
+    page = context.new_page()
+    yield page, outside
+    context.close()
 
 
-def test_the_index_links_every_real_lesson_in_syllabus_order(course_site, page):
-    base, out, paths = course_site
+def screenshot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"site-{name}.png"))
+
+
+def lesson_title(rendered, name: str) -> str:
+    return next(lesson.title for lesson in rendered if lesson.name == name)
+
+
+def a_term_of_one_lesson(out: Path, name: str) -> str:
+    """A word of lesson ``name`` whose stem Sphinx's search index holds for that page alone."""
+    from sphinx.search.en import SearchEnglish
+
+    index = (out / "searchindex.js").read_text(encoding="utf-8")
+    data = json.loads(index[index.index("(") + 1:index.rindex(")")])
+    doc = data["docnames"].index(name)
+    stemmer = SearchEnglish({})
+    words = set(re.findall(r"\b[a-z]{7,}\b", (out / f"{name}.html").read_text(encoding="utf-8").lower()))
+    for word in sorted(words, key=lambda w: (-len(w), w)):
+        stem = stemmer.stem(word)
+        if data["terms"].get(stem) == doc and data["titleterms"].get(stem, doc) == doc:
+            return word
+    raise AssertionError(f"no word of {name} is indexed for that page alone")
+
+
+def test_the_index_shows_the_syllabus_in_the_sidebar(course_site, site_page):
+    base, out, paths, rendered = course_site
+    page, outside = site_page
     page.goto(f"{base}/index.html")
-    links = page.locator("ol li a")
+    links = page.locator("nav.bd-docs-nav a.reference")
     hrefs = links.evaluate_all("links => links.map(a => a.getAttribute('href'))")
-    assert hrefs == [f"{path.stem}.html" for path in paths]
-    numbers = [text.split(".")[0].split(" ")[0] for text in links.all_inner_texts()]
-    assert numbers == [path.name[:2] for path in paths]
-    assert numbers == sorted(numbers) and len(set(numbers)) == len(numbers)
+    assert [href for href in hrefs if re.match(r"^\d\d_", href)] == [f"{path.stem}.html" for path in paths]
+    texts = [text.strip() for text, href in zip(links.all_inner_texts(), hrefs) if re.match(r"^\d\d_", href)]
+    assert texts == [lesson.title for lesson in rendered]
+    assert not any(re.match(r"^\d+\.\s*\d", text) for text in texts)  # each number once
+    screenshot(page, "index")
+    assert outside == []
 
 
-def test_every_real_lesson_page_loads_its_images_and_its_links_resolve(course_site, page):
-    base, out, paths = course_site
+def test_the_sidebar_leads_to_the_next_lesson(course_site, site_page):
+    base, out, paths, rendered = course_site
+    page, outside = site_page
+    if len(paths) < 2:
+        pytest.skip("the course has a single lesson")
+    first, second = paths[0].stem, paths[1].stem
+    page.goto(f"{base}/{first}.html")
+    assert page.locator("article h1").first.inner_text().strip().rstrip("#") == lesson_title(rendered, first)
+    assert page.locator("a.right-next").first.get_attribute("href") == f"{second}.html"
+    page.locator(f"nav.bd-docs-nav a[href='{second}.html']").click()
+    page.wait_for_url(f"{base}/{second}.html")
+    assert page.locator("article h1").first.inner_text().strip().rstrip("#") == lesson_title(rendered, second)
+    # its contents on the right: the lesson's sections
+    assert page.locator("nav[aria-label='Page'] li.toc-h2 a").count() >= 3
+    screenshot(page, "lesson")
+    assert outside == []
+
+
+def test_search_finds_a_term_of_one_lesson(course_site, site_page):
+    base, out, paths, rendered = course_site
+    page, outside = site_page
+    name = SLIDER_LESSON if SLIDER_LESSON in [path.stem for path in paths] else paths[-1].stem
+    term = a_term_of_one_lesson(out, name)
+    page.goto(f"{base}/index.html")
+    page.locator("button.search-button-field").first.click()
+    field = page.locator("input[name='q']:visible").first
+    field.fill(term)
+    field.press("Enter")
+    page.wait_for_url(re.compile(r"/search\.html\?q="))
+    results = page.locator("#search-results ul.search li a")
+    results.first.wait_for(timeout=30_000)
+    hrefs = results.evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    assert hrefs[0].split("?")[0].split("#")[0] == f"{name}.html", (term, hrefs)
+    screenshot(page, "search")
+    assert outside == []
+
+
+def test_every_real_lesson_page_shows_its_figures(course_site, site_page):
+    base, out, paths, rendered = course_site
+    page, outside = site_page
     problems = []
     for path in paths:
-        name = f"{path.stem}.html"
-        response = page.goto(f"{base}/{name}")
-        assert response is not None and response.status == 200, name
+        response = page.goto(f"{base}/{path.stem}.html")
+        assert response is not None and response.status == 200, path.stem
         page.wait_for_load_state("load")
-        widths = page.locator("img").evaluate_all("imgs => imgs.map(i => i.complete ? i.naturalWidth : 0)")
+        widths = page.locator("article img").evaluate_all("imgs => imgs.map(i => i.complete ? i.naturalWidth : 0)")
         if not widths:
-            problems.append(f"{name}: no image")
+            problems.append(f"{path.stem}: no figure")
         elif not all(width > 0 for width in widths):
-            problems.append(f"{name}: images not loaded (natural widths {widths})")
-        for href in page_links(page):
-            if href.startswith(("#", "http://", "https://", "mailto:")):
-                continue
-            target = urllib.parse.urlparse(href).path
-            if target.startswith("../exercises/"):
-                # Exercises are notebooks of the repository, opened in JupyterLab, not pages of the site.
-                if not (ROOT / "exercises" / Path(target).name).is_file():
-                    problems.append(f"{name}: {href} names no exercises/{Path(target).name}")
-            elif "/" in target or not (out / target).is_file():
-                problems.append(f"{name}: link {href} leads to no page of the site")
+            problems.append(f"{path.stem}: figures not loaded (natural widths {widths})")
+        if re.search(r"<Figure size [\d.]+x[\d.]+ with \d+ Axes>", page.locator("article").inner_text()):
+            problems.append(f"{path.stem}: a figure is shown as text")
     assert problems == []
+    assert outside == []
 
 
-def test_every_real_lesson_page_links_its_neighbours(course_site, page):
-    base, out, paths = course_site
-    pages = [f"{path.stem}.html" for path in paths]
-    problems = []
-    for place, name in enumerate(pages):
-        expected = [*pages[max(place - 1, 0):place], "index.html", *pages[place + 1:place + 2]]
-        page.goto(f"{base}/{name}")
-        bars = page.locator("p:has(> a[href='index.html'])").evaluate_all(
-            "bars => bars.map(p => [...p.querySelectorAll('a')].map(a => a.getAttribute('href')))"
-        )
-        if len(bars) != 2 or any(bar != expected for bar in bars):
-            problems.append(f"{name}: navigation {bars}, expected {expected} at the top and the bottom")
-    assert problems == [], "run `lifecycle notebooks nav`:\n" + "\n".join(problems)
-
-
-def test_a_real_lesson_widget_works_offline(course_site, page):
-    base, out, paths = course_site
+def test_a_real_lesson_widget_works_offline(course_site, site_page):
+    base, out, paths, rendered = course_site
+    page, outside = site_page
     if render.widget_assets() is None:
         pytest.skip("the widget manager is not installed (make setup installs it with npm)")
     if SLIDER_LESSON not in [path.stem for path in paths]:
@@ -319,10 +378,9 @@ def test_a_real_lesson_widget_works_offline(course_site, page):
     assert figure.evaluate("img => img.complete && img.naturalWidth") > 0
     page.wait_for_load_state("networkidle")
     slider.scroll_into_view_if_needed()
-    SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"site-{SLIDER_LESSON}.png"))
-    assert any("_static/widgets/embed-amd.js" in url for url in requested)
-    assert [url for url in requested if not LOCAL.match(url)] == []
+    screenshot(page, "widget")
+    assert any(url.endswith("_static/widgets/embed-amd.js") or "_static/widgets/embed-amd.js?" in url for url in requested)
+    assert outside == []
 
 
 def test_make_course_serves_lesson_00_without_a_browser(tmp_path):
@@ -350,8 +408,19 @@ def test_make_course_serves_lesson_00_without_a_browser(tmp_path):
             found = wait_for(token, 240, "make course to print the server's address")
             assert found != "exited", log_path.read_text()
             url = f"http://127.0.0.1:{port}/api/contents/notebooks/00_start_here.ipynb?content=0"
-            assert wait_for(lambda: http_ok(url, {"Authorization": f"token {found}"}), 30, "lesson 00 to be served")
-            assert "notebooks/00_start_here.ipynb" in log_path.read_text()
+            auth = {"Authorization": f"token {found}"}
+            assert wait_for(lambda: http_ok(url, auth), 30, "lesson 00 to be served")
+            # a kernel starts without a warning (its connection is encrypted), and the server says
+            # nothing but where to open the course and how to stop it
+            base = f"http://127.0.0.1:{port}"
+            kernel = api(base, "/api/kernels", auth, method="POST")
+            time.sleep(8)  # ipykernel warns, if it does, as it opens its sockets, a second or two after start
+            api(base, f"/api/kernels/{kernel['id']}", auth, method="DELETE")
+            printed = [line for line in log_path.read_text().splitlines() if line.strip()]
+            assert printed == [
+                f"The course is at http://127.0.0.1:{port}/lab/tree/notebooks/00_start_here.ipynb?token={found}",
+                "Press Ctrl+C twice to stop it.",
+            ]
         finally:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(course.pid, signal.SIGTERM)

@@ -117,3 +117,12 @@ def test_the_comparison_notices_a_drifted_bound(tmp_path):
 def test_conda_names_are_mapped_back_to_pypi_names(both):
     _, environment = both
     assert "duckdb" in environment and "python-duckdb" not in environment
+
+
+def test_the_build_reads_the_spdx_license():
+    """``license = "MIT"`` (an SPDX expression) needs setuptools 77; the table form is deprecated."""
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert data["project"]["license"] == "MIT"
+    (setuptools,) = [item for item in data["build-system"]["requires"] if item.startswith("setuptools")]
+    name, bound = parse_requirement(setuptools)
+    assert name == "setuptools" and bound is not None and int(bound.split(".")[0]) >= 77

@@ -1,57 +1,74 @@
-"""Render the course as a static HTML site: execute every lesson, convert it, write an index.
+"""Render the course as a book: the executed lessons as a Sphinx site, built offline.
 
 ::
 
-    lifecycle render --out _site                 # every lesson in notebooks/
-    lifecycle render --out _site --lessons 0 3   # lessons 00 and 03 only
+    lifecycle render                           # every lesson in notebooks/, into _site/
+    lifecycle render --out _site 0 3           # lessons 00 and 03 only
+    lifecycle render --workers 2               # two kernels at once
 
-Each lesson runs in a fresh kernel in its own folder (:mod:`lifecycle_lib.tools.execute`, several at
-once), then becomes an HTML page with its plots embedded as images. Widgets stay interactive and formulas are typeset offline when the
-widget manager and MathJax were installed by ``make setup`` (into ``<venv>/share/lifecycle-widgets``):
-both are copied into the site and referenced by relative URLs, so the pages work opened from disk.
-Without the widget manager, pages show the static view that precedes every widget; without MathJax,
-they load it from nbconvert's default CDN. A lesson that fails stops the render with an error naming
-the lesson and the failing cell.
+**Execution.** Each lesson runs in a fresh kernel in its own folder through the course's one
+execution path (:mod:`lifecycle_lib.tools.execute`, ``workers`` kernels at once). A lesson that fails
+stops the render with an error naming the lesson and the failing cell, before any page is built.
+
+**The site.** The executed copies go to Sphinx with myst-nb's own execution off
+(``nb_execution_mode = "off"``: Sphinx never starts a kernel) and sphinx-book-theme lays them out: the
+syllabus in the sidebar, Sphinx's search (its index is a file of the site, so it works offline), each
+lesson's sections on the right, code cells that fold (``<details>`` elements, no script needed),
+plots as image files. Beside the lessons come the index, the data dictionary (``datasets/README.md``),
+the glossary and the API reference generated from the package's docstrings, and each lesson's
+notebook and exercise are copied into the site (``notebooks/NN_name.ipynb``,
+``exercises/NN_name.ipynb``) and linked under its title. The Sphinx configuration is
+``docs/conf.py``; the sources are written by :mod:`~lifecycle_lib.tools.site._book`, and the course's
+own Sphinx hooks are in :mod:`~lifecycle_lib.tools.site._sphinx`. Every Sphinx warning is shown, and one about a lesson (such
+as a figure shown as ``<Figure size ...>`` text instead of an image) names the lesson and the cell;
+with ``strict`` (``lifecycle render --strict``) any warning fails the render, as ``sphinx-build -W``.
+
+**Offline.** When ``make setup`` installed the widget manager and MathJax 2 (into
+``<venv>/share/lifecycle-widgets``), both are copied into the site's ``_static/`` and loaded from
+there, so widgets render and formulas are typeset with no network. Without the widget manager,
+pages show the static view that precedes every widget; without MathJax, pages load it from a CDN.
+
+**Cache.** Work is kept in a cache folder, by default ``_build/lifecycle-render/`` beside the site
+folder (``cache=`` moves it; deleting it forces a full build), by
+:mod:`~lifecycle_lib.tools.site._cache`:
+
+* ``executed/NN_name-KEY.ipynb``: an executed lesson. ``KEY`` is the first 16 hex digits of the
+  SHA-256 of the lesson file's bytes, of every file of the sample data (``datasets/``, names and
+  bytes), of the package (its version and the bytes of every file of ``lifecycle_lib`` except this
+  folder, ``tools/site``, and ``cli.py``, which compute nothing a lesson shows), and of the
+  versions of Python and of the package's dependencies. A lesson whose key has a file is not run
+  again; editing one lesson re-executes only that lesson.
+* ``SITE/source`` and ``SITE/doctrees``: the Sphinx sources and Sphinx's environment for the site
+  folder named ``SITE``. A source file is rewritten only when its content changes, so Sphinx's
+  incremental build reads again only the pages that changed.
 """
 
 from __future__ import annotations
 
-import html
-import re
-import shutil
+import json
+import os
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from lifecycle_lib.tools.course import CourseDir, lesson_files
+from lifecycle_lib.tools.site._cache import lesson_key
 
-__all__ = ["RenderError", "RenderedLesson", "widget_assets", "mathjax_assets", "select_lessons", "render_course"]
+__all__ = [
+    "RenderError",
+    "RenderedLesson",
+    "widget_assets",
+    "mathjax_assets",
+    "select_lessons",
+    "lesson_key",
+    "render_course",
+]
 
 WIDGET_FOLDER = "lifecycle-widgets"
-_STATIC = "_static/widgets"
-_MATHJAX = "_static/mathjax"
-# The configuration nbconvert's own default URL asks for (nbconvert's templates configure MathJax 2).
-_MATHJAX_CONFIG = "TeX-AMS_CHTML-full,Safe"
-# What that configuration loads with CommonHTML output, plus the extensions its menu offers (zoom,
-# accessibility): about 6 MB. The rest of the package (other outputs and their fonts, unminified
-# sources, translations, 67 MB) stays out of the site.
-_MATHJAX_PARTS = (
-    "MathJax.js",
-    "LICENSE",
-    f"config/{_MATHJAX_CONFIG.split(',')[0]}.js",
-    "config/Safe.js",
-    "extensions",
-    "jax/input",
-    "jax/element",
-    "jax/output/CommonHTML",
-    "fonts/HTML-CSS/TeX/woff",
-    "fonts/HTML-CSS/TeX/otf",
-)
 
 
 class RenderError(Exception):
-    """One or more lessons failed to execute; the message names each lesson and failing cell."""
+    """A lesson failed to execute or the site failed to build; the message names each lesson and cell."""
 
 
 @dataclass
@@ -69,21 +86,31 @@ class RenderedLesson:
     html : Path
         The page written for the lesson.
     seconds : float, default 0.0
-        How long executing the lesson took.
+        How long executing the lesson took (0 when it came from the cache).
+    cached : bool, default False
+        True when the executed lesson came from the cache instead of a kernel.
+    warnings : list of str, optional
+        What Sphinx warned about on this lesson's page (default: none).
 
     Examples
     --------
     >>> RenderedLesson("03_reach", "03 · Reach", Path("_site/03_reach.html"), seconds=6.4)
     RenderedLesson(03_reach: '03 · Reach' -> 03_reach.html, 6.4 s)
+    >>> RenderedLesson("03_reach", "03 · Reach", Path("_site/03_reach.html"), cached=True)
+    RenderedLesson(03_reach: '03 · Reach' -> 03_reach.html, cached)
     """
 
     name: str
     title: str
     html: Path
     seconds: float = field(default=0.0, repr=False)
+    cached: bool = field(default=False, repr=False)
+    warnings: list[str] = field(default_factory=list, repr=False)
 
     def __repr__(self) -> str:
-        return f"RenderedLesson({self.name}: {self.title!r} -> {self.html.name}, {self.seconds:.1f} s)"
+        ran = "cached" if self.cached else f"{self.seconds:.1f} s"
+        warned = f", {len(self.warnings)} warning(s)" if self.warnings else ""
+        return f"RenderedLesson({self.name}: {self.title!r} -> {self.html.name}, {ran}{warned})"
 
 
 def widget_assets(prefix=None) -> dict[str, Path] | None:
@@ -186,191 +213,114 @@ def select_lessons(folder=None, lessons=None) -> list[Path]:
     return sorted(dict.fromkeys(chosen), key=lambda p: p.name)
 
 
-def _link_fixes(site_names: set[str]):
-    def fix(match: re.Match) -> str:
-        target = match.group(1)
-        stem, _, anchor = target.partition("#")
-        name = stem.rsplit("/", 1)[-1]
-        if stem in ("../README.md", "README.md"):
-            return 'href="index.html"'
-        if name in site_names and (stem == name or stem == f"../notebooks/{name}"):
-            return f'href="{name[:-len(".ipynb")]}.html{"#" + anchor if anchor else ""}"'
-        return match.group(0)
+def render_course(out="_site", lessons=None, workers=None, source=None, timeout: float = 120.0, cache=None,
+                  strict: bool = False):
+    """Execute the lessons (or take them from the cache) and build the course site in ``out``.
 
-    return fix
-
-
-def _write_page(nb, path: Path, out: Path, site_names: set[str], widgets: bool, mathjax: bool) -> Path:
-    """Convert an executed lesson to ``out/<lesson>.html`` (plots embedded, links pointing at pages)."""
-    from nbconvert import HTMLExporter
-
-    if not widgets:
-        nb.metadata.pop("widgets", None)
-    exporter = HTMLExporter(template_name="lab", embed_images=True)
-    exporter.require_js_url = f"{_STATIC}/require.js"
-    exporter.widget_renderer_url = f"{_STATIC}/embed-amd.js"
-    if mathjax:
-        exporter.mathjax_url = f"{_MATHJAX}/MathJax.js?config={_MATHJAX_CONFIG}"
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": path.stem}})
-    body = re.sub(r'href="([^"]+)"', _link_fixes(site_names), body)
-    target = out / f"{path.stem}.html"
-    target.write_text(body, encoding="utf-8")
-    return target
-
-
-def _copy_widget_assets(assets: dict[str, Path], out: Path) -> None:
-    static = out / _STATIC
-    static.mkdir(parents=True, exist_ok=True)
-    for item in assets["manager"].iterdir():
-        # The AMD bundle and the icon fonts it loads beside itself; not the other bundles or source maps.
-        if item.name == "embed-amd.js" or item.suffix in {".woff", ".woff2", ".ttf", ".eot", ".svg"}:
-            shutil.copy2(item, static / item.name)
-    shutil.copy2(assets["require"], static / "require.js")
-
-
-def _copy_mathjax(root: Path, out: Path) -> None:
-    target = out / _MATHJAX
-    for part in _MATHJAX_PARTS:
-        source = root / part
-        if source.is_dir():
-            shutil.copytree(source, target / part, dirs_exist_ok=True)
-        elif source.is_file():
-            (target / part).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target / part)
-
-
-def _index_page(lessons: list[RenderedLesson]) -> str:
-    rows = "\n".join(
-        f'    <li><a href="{html.escape(lesson.html.name)}">{html.escape(lesson.title)}</a></li>' for lesson in lessons
-    )
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Who Is My Customer? The course</title>
-<style>
-  body {{ font-family: system-ui, sans-serif; max-width: 46rem; margin: 2.5rem auto; padding: 0 1rem;
-         line-height: 1.5; color: #1f2933; }}
-  h1 {{ margin-bottom: 0.2rem; }}
-  ol {{ padding-left: 1.2rem; }} li {{ margin: 0.35rem 0; }}
-  a {{ color: #1f5f8b; }}
-  p.note {{ color: #52606d; font-size: 0.9rem; }}
-</style>
-</head>
-<body>
-<h1>Who Is My Customer?</h1>
-<p>A hands-on course on the customer lifecycle and customer types, on two sample businesses.
-These pages are the lessons as they ran; open the notebooks in JupyterLab to move the sliders
-and do the exercises.</p>
-<h2>Syllabus</h2>
-<ol start="0">
-{rows}
-</ol>
-<p class="note">Rendered {time.strftime("%Y-%m-%d")} from the notebooks in the course repository.</p>
-</body>
-</html>
-"""
-
-
-def render_course(out, lessons=None, workers=None, source=None, timeout: float = 120.0):
-    """Execute the lessons and write an HTML site to ``out``; return the rendered lessons.
-
-    A lesson that times out is run once more in a fresh kernel; every other lesson still renders
-    when one fails, and then :class:`RenderError` names every lesson that failed, with its cell.
+    A lesson that times out is run once more in a fresh kernel; every other lesson still runs when
+    one fails, and then :class:`RenderError` names every lesson that failed, with its cell, and no
+    page is built.
 
     Parameters
     ----------
-    out : str or Path
-        The site folder (created when missing).
+    out : str or Path, default "_site"
+        The site folder (created when missing); ``out/index.html`` is its first page.
     lessons : list, optional
         Lesson numbers, names or paths (default: every lesson in ``source``).
     workers : int, optional
         Lessons executed at once (default: the number of cores).
     source : str or Path, optional
-        The folder of lessons (default: the course's ``notebooks/``).
+        The folder of lessons (default: the course's ``notebooks/``). Their exercises are taken from
+        the ``exercises/`` folder beside it.
     timeout : float
         Seconds each cell may run; each lesson may run five times that.
+    cache : str or Path, optional
+        The cache folder (default: ``_build/lifecycle-render`` beside ``out``; see the module's notes).
+    strict : bool, default False
+        Fail (after building) when Sphinx warns about anything, as ``sphinx-build -W`` does. Either
+        way every warning is shown, and a lesson's are in its :attr:`RenderedLesson.warnings`.
 
     Returns
     -------
     list of RenderedLesson
-        The pages written, in course order (``out/index.html`` lists them).
+        The lesson pages written, in course order.
 
     >>> render_course("/tmp/unused-site", source="/nonexistent")
     Traceback (most recent call last):
     ...
     lifecycle_lib.errors.UsageError: no lesson notebooks (NN_name.ipynb) in /nonexistent/
     """
-    from tqdm import tqdm
-
-    from lifecycle_lib.tools.execute import Run, execute_notebooks
+    from lifecycle_lib.tools.site import _book, _cache
     from lifecycle_lib.tools.site.navigation import notebook_title
 
     paths = select_lessons(source, lessons)
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    assets = widget_assets()
-    if assets:
-        _copy_widget_assets(assets, out)
-    else:
-        print(
-            "lifecycle render: the widget manager is not installed (run `make setup` with npm available);"
-            " widgets will show their static views only.",
-            file=sys.stderr,
-        )
-    mathjax = mathjax_assets()
-    if mathjax:
-        _copy_mathjax(mathjax, out)
-    else:
-        print(
-            "lifecycle render: MathJax is not installed (run `make setup` with npm available);"
-            " pages will load it from a CDN to typeset formulas.",
-            file=sys.stderr,
-        )
-
-    site_names = {path.name for path in paths}
-    failures: list[str] = []
-    rendered: list[RenderedLesson] = []
-    with tqdm(total=len(paths), desc="rendering lessons", unit="lesson", file=sys.stderr) as bar:
-
-        def page(index, result, seconds):
-            path = paths[index]
-            started = time.perf_counter()
-            try:
-                if isinstance(result, Exception):
-                    raise result
-                html_path = _write_page(result, path, out, site_names, bool(assets), bool(mathjax))
-                seconds += time.perf_counter() - started
-                rendered.append(RenderedLesson(path.stem, notebook_title(path), html_path, seconds))
-            except Exception as exc:  # an execution or conversion problem, reported with the lesson
-                failure = str(exc) if path.name in str(exc) else f"{path.name}: {type(exc).__name__}: {exc}"
-                failures.append(failure)
-                bar.write(f"failed: {failure}", file=sys.stderr)
-            bar.update()
-
-        execute_notebooks([Run(path) for path in paths], workers=workers, timeout=timeout,
-                          return_exceptions=True, on_done=page)
+    out = Path(out).resolve()
+    cache = Path(cache) if cache is not None else out.parent / "_build" / "lifecycle-render"
+    executed, failures = _cache.executed_lessons(paths, cache / "executed", workers, timeout)
     if failures:
+        raise RenderError(f"{len(failures)} of {len(paths)} lessons failed to execute:\n  " + "\n  ".join(failures))
+
+    widgets, mathjax = widget_assets(), mathjax_assets()
+    if not widgets:
+        print("lifecycle render: the widget manager is not installed (run `make setup` with npm available);"
+              " widgets will show their static views only.", file=sys.stderr)
+    if not mathjax:
+        print("lifecycle render: MathJax is not installed (run `make setup` with npm available);"
+              " pages will load it from a CDN to typeset formulas.", file=sys.stderr)
+    _book.copy_assets(cache / "assets", widgets, mathjax)
+    work = cache / out.name
+    course = CourseDir.default().root
+    _book.write_sources(paths, executed, work / "source", course)
+    titles = {path.stem: notebook_title(path) for path in paths}
+    # The sidebar of every page lists every lesson: when the lessons or their titles change, every
+    # page is written again, not only the ones whose source changed.
+    manifest = json.dumps({"titles": titles, "widgets": bool(widgets), "mathjax": bool(mathjax)}, sort_keys=True)
+    force_all = _book.write_if_changed(work / "manifest.json", manifest.encode())
+    for stale in out.glob("[0-9][0-9]_*.html"):
+        if stale.stem not in titles:
+            stale.unlink()
+    warnings = _book.build_site(work / "source", work / "doctrees", out, course / "docs",
+                                cache / "assets" if widgets or mathjax else None, bool(widgets), bool(mathjax),
+                                force_all=force_all)
+    _book.read_again(work / "source", work / "doctrees", warnings)
+    if warnings and strict:
         raise RenderError(
-            f"{len(failures)} of {len(paths)} lessons failed to execute:\n  " + "\n  ".join(sorted(failures))
+            f"the site was built with {len(warnings)} Sphinx warning(s), which a strict build refuses:\n  "
+            + "\n  ".join(warnings)
         )
-    rendered.sort(key=lambda lesson: lesson.name)
-    (out / "index.html").write_text(_index_page(rendered), encoding="utf-8")
-    return rendered
+    return [
+        RenderedLesson(path.stem, titles[path.stem], out / f"{path.stem}.html", seconds=executed[path.stem][1],
+                       cached=executed[path.stem][2],
+                       warnings=[line for line in warnings if f"source/{path.name}:" in line.replace(os.sep, "/")])
+        for path in paths
+    ]
 
 
 def main(argv=None) -> int:
-    """Command line (the same as ``lifecycle render``)."""
+    """Command line (the same as ``lifecycle render``).
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments (default: None, which reads ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        The exit status: 0 when the site was built, 1 when a lesson or the build failed.
+    """
     import argparse
 
     parser = argparse.ArgumentParser(prog="python -m lifecycle_lib.tools.site.render", description=__doc__.splitlines()[0])
-    parser.add_argument("--out", required=True)
+    parser.add_argument("lessons_positional", nargs="*", metavar="lessons")
+    parser.add_argument("--out", default="_site")
     parser.add_argument("--lessons", nargs="*", default=None)
     parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--strict", action="store_true")
     args = parser.parse_args(argv)
     try:
-        render_course(args.out, lessons=args.lessons, workers=args.workers)
+        render_course(args.out, lessons=[*args.lessons_positional, *(args.lessons or [])] or None, workers=args.workers,
+                      strict=args.strict)
     except RenderError as exc:
         print(f"lifecycle render: {exc}", file=sys.stderr)
         return 1
