@@ -213,11 +213,21 @@ SEED_VARIABLE = "LIFECYCLE_SAMPLE_SEED"
 COMMITTED_SEED = 2024
 
 
+def _simulator_digest() -> str:
+    """A short digest of the simulator's source, so a changed simulator never reuses an old seed's tables."""
+    import hashlib
+
+    digest = hashlib.blake2b(digest_size=6)
+    for path in sorted((Path(__file__).parent / "_simulator").glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def data_dir() -> Path:
     """The folder the ``load_*`` functions read: ``DATA_DIR``, or another seed's tables.
 
     With the environment variable ``LIFECYCLE_SAMPLE_SEED`` set to a seed other than 2024, that seed's
-    sample is generated once into ``<temp>/lifecycle-sample-<seed>`` and read from there, so a lesson
+    sample is generated once into ``<temp>/lifecycle-sample-<seed>-<digest of the simulator>`` and read from there, so a lesson
     can be run on a second sample without any change to its code.
 
     Returns
@@ -243,7 +253,7 @@ def data_dir() -> Path:
     seed = int(text)
     if seed == COMMITTED_SEED:
         return DATA_DIR
-    folder = Path(tempfile.gettempdir()) / f"lifecycle-sample-{seed}"
+    folder = Path(tempfile.gettempdir()) / f"lifecycle-sample-{seed}-{_simulator_digest()}"
     if not all((folder / f"{t}.parquet").exists() for t in TABLES):
         partial = Path(tempfile.mkdtemp(prefix=f"lifecycle-sample-{seed}-"))
         generate(seed=seed, size="small", out=partial)
