@@ -139,6 +139,19 @@ def _labels(ax, title=None, xlabel=None, ylabel=None):
         ax.set_ylabel(ylabel)
 
 
+def _category_axis(ax, names, horizontal: bool) -> None:
+    """The category axis of a bar chart: top-down order when horizontal, a grid along the values only,
+    and slanted labels when they would crowd a vertical chart."""
+    if horizontal:
+        ax.invert_yaxis()
+    ax.grid(axis="x" if horizontal else "y")
+    ax.grid(axis="y" if horizontal else "x", visible=False)
+    if not horizontal and max((len(item) for item in names), default=0) * len(names) > 60:
+        ax.tick_params(axis="x", labelrotation=30)
+        for tick in ax.get_xticklabels():
+            tick.set_horizontalalignment("right")
+
+
 def _as_series(data, value=None, label=None) -> pd.Series:
     if isinstance(data, pd.Series):
         return data
@@ -215,19 +228,8 @@ def bar(data, title=None, xlabel=None, ylabel=None, *, value=None, label=None, h
             colors = PALETTE[0]
     with style():
         fig, ax = _figure(figsize)
-        if horizontal:
-            bars = ax.barh(labels, series.to_numpy(dtype=float), color=colors)
-            ax.invert_yaxis()
-            ax.grid(axis="x")
-            ax.grid(axis="y", visible=False)
-        else:
-            bars = ax.bar(labels, series.to_numpy(dtype=float), color=colors)
-            ax.grid(axis="y")
-            ax.grid(axis="x", visible=False)
-            if max((len(item) for item in labels), default=0) * len(labels) > 60:
-                ax.tick_params(axis="x", labelrotation=30)
-                for tick in ax.get_xticklabels():
-                    tick.set_horizontalalignment("right")
+        bars = (ax.barh if horizontal else ax.bar)(labels, series.to_numpy(dtype=float), color=colors)
+        _category_axis(ax, labels, horizontal)
         if annotate:
             ax.bar_label(bars, labels=[_number(v, percent) for v in series.to_numpy(dtype=float)], padding=2,
                          fontsize=9, color="#3e4c59")
@@ -353,19 +355,8 @@ def grouped_bar(data, title=None, xlabel=None, ylabel=None, *, horizontal=False,
             if annotate:
                 ax.bar_label(bars, labels=[_number(v, percent) for v in values], padding=2,
                              fontsize=8, color="#3e4c59")
-        if horizontal:
-            ax.set_yticks(positions, names)
-            ax.invert_yaxis()
-            ax.grid(axis="x")
-            ax.grid(axis="y", visible=False)
-        else:
-            ax.set_xticks(positions, names)
-            ax.grid(axis="y")
-            ax.grid(axis="x", visible=False)
-            if max((len(item) for item in names), default=0) * len(names) > 60:
-                ax.tick_params(axis="x", labelrotation=30)
-                for tick in ax.get_xticklabels():
-                    tick.set_horizontalalignment("right")
+        (ax.set_yticks if horizontal else ax.set_xticks)(positions, names)
+        _category_axis(ax, names, horizontal)
         _value_axis(ax.xaxis if horizontal else ax.yaxis, percent)
         if reference is not None:
             _mark(ax, reference, "x" if horizontal else "y")
