@@ -1,4 +1,4 @@
-"""The tables of the capstone report (lesson 12, `lifecycle report`), checked on frames small enough to work out by hand.
+"""The tables of the capstone report (lesson 13, `lifecycle report`), checked on frames small enough to work out by hand.
 
 Five customers, as of 1 July 2024 (days since the last order in brackets):
 
@@ -8,9 +8,14 @@ Five customers, as of 1 July 2024 (days since the last order in brackets):
     d  5 Jan bed 80                                                    1 order,  spend 80   (178)   first via social
     e  1 Mar balm 10 (SAVE10) and toy 5, one order of two lines        1 order,  spend 15   (122)   no channel
 
-RFM: R ranks the days since the last order (b 5, a 4, c 3, e 2, d 1), F the repeat days (a 2 -> 5,
-b 1 -> 4, the three one-day buyers tie at the lowest rank -> 1). The grid makes a Loyal (R4 F5),
-b Champions (R5 F4), c About to Sleep (R3 F1), d and e Hibernating (R1 and R2, F1).
+RFM: R ranks the days since the last order (b 6 -> 5, a 11 -> 4, c 16 -> 3, e 122 -> 2, d 178 -> 1),
+F the repeat days (a 2 -> 5, b 1 -> 4, the three one-day buyers tie at the lowest rank -> 1), M the
+spend (c and e 15 tie at rank 1 -> 1, d 80 rank 3 -> 3, a and b 100 tie at rank 4 -> 4). With five
+customers a rank is its score. FM, the mean of F and M rounded half up: a (5 + 4) / 2 = 4.5 -> 5,
+b 4, c 1, d (1 + 3) / 2 = 2 and e 1. The R x FM grid makes a Loyal (R4 FM5), b Champions (R5 FM4),
+c About to Sleep (R3 FM1), d and e Hibernating (R1 FM2 and R2 FM1).
+
+Relationship stages: a and e active, b returning, c new (first order 16 days ago), d at risk.
 """
 
 from __future__ import annotations
@@ -27,6 +32,11 @@ from lifecycle_lib.errors import DataError
 
 AS_OF = pd.Timestamp("2024-07-01")
 SEGMENT = {"a": "Loyal", "b": "Champions", "c": "About to Sleep", "d": "Hibernating", "e": "Hibernating"}
+STAGE = {"a": "active", "b": "returning", "c": "new", "d": "at_risk", "e": "active"}
+
+#: Requirements small enough for the five customers to get segments (the real ones need 50).
+FIVE_ARE_ENOUGH = {"customers who ordered": (3, 3), "customers with two or more orders": (None, 1),
+                   "days of order history": (30, 30)}
 
 
 def shop() -> pd.DataFrame:
@@ -67,11 +77,40 @@ def test_customer_table_has_one_row_per_customer_with_segment_orders_and_spend(t
     assert table.index.tolist() == list("abcde") and table.index.name == "customer_id"
     assert table["segment"].astype(str).to_dict() == SEGMENT
     assert table["R"].tolist() == [4, 5, 3, 1, 2] and table["F"].tolist() == [5, 4, 1, 1, 1]
+    assert table["M"].tolist() == [4, 4, 1, 3, 1] and table["FM"].tolist() == [5, 4, 1, 2, 1]
+    assert table["recency_days"].tolist() == [11, 6, 16, 178, 122] and table["repeat_days"].tolist() == [2, 1, 0, 0, 0]
     assert table["orders"].tolist() == [3, 2, 1, 1, 1]
     assert table["spend"].tolist() == [100.0, 100.0, 15.0, 80.0, 15.0]
     assert table.loc["a", "first_order"] == pd.Timestamp("2024-01-10")
     assert table.loc["a", "last_order"] == pd.Timestamp("2024-06-20")
     assert table["days_since_last"].tolist() == [11, 6, 16, 178, 122]
+    assert table["stage"].astype(str).to_dict() == STAGE
+
+
+def test_the_segment_uses_r_f_and_m():
+    """The doctest's three customers: b bought once but spent most, and M lifts them from Hibernating to At Risk.
+
+    As of 21 March: days since the last order a 20, b 40, c 1 -> R 2, 1, 4 (n = 3: score = 1 + floor(5 (rank - 1) / 3));
+    repeat days a 1, b 0, c 0 -> F 4, 1, 1; spend a 40, b 60, c 5 -> M 2, 4, 1; FM a 3, b 2.5 -> 3, c 1.
+    """
+    orders = pd.DataFrame({"customer_id": ["a", "a", "b", "c"], "amount": [10.0, 30.0, 60.0, 5.0],
+                           "order_date": pd.to_datetime(["2024-01-05", "2024-03-01", "2024-02-10", "2024-03-20"])})
+    table = customers.customer_table(orders, "2024-03-21")
+    assert table[["R", "F", "M", "FM"]].to_numpy().tolist() == [[2, 4, 2, 3], [1, 1, 4, 3], [4, 1, 1, 1]]
+    assert table["segment"].astype(str).tolist() == ["At Risk", "At Risk", "Promising"]
+    by_rf = rfm.rfm_segments(table[["R", "F"]])["segment"].astype(str).tolist()
+    assert by_rf == ["At Risk", "Hibernating", "Promising"]  # by R and F alone b, the biggest spender, hibernates
+
+
+def test_score_ranges_give_the_values_behind_each_score(table):
+    ranges = customers.score_ranges(table)
+    assert ranges.index.tolist() == [5, 4, 3, 2, 1]
+    assert ranges[("R", "min")].tolist() == [6, 11, 16, 122, 178] == ranges[("R", "max")].tolist()
+    f, m = ranges["F"], ranges["M"]
+    assert f.loc[5].tolist() == [2, 2] and f.loc[4].tolist() == [1, 1] and f.loc[1].tolist() == [0, 0]
+    assert f.loc[[3, 2]].isna().all().all()  # the three one-time buyers tie at F 1: F 2 and 3 are empty
+    assert m.loc[4].tolist() == [100, 100] and m.loc[3].tolist() == [80, 80] and m.loc[1].tolist() == [15, 15]
+    assert m.loc[[5, 2]].isna().all().all()  # a and b tie at rank 4, c and e at rank 1
 
 
 def test_customer_table_stages_are_the_relationship_stages_and_their_frameworks(table):
@@ -211,7 +250,7 @@ def test_a_failing_fit_falls_back_to_the_rule_and_names_the_error(monkeypatch):
     orders = repeat_buyers()
     value = customer_value.value_summary(orders, customers.customer_table(orders, "2025-01-01"), "2025-01-01")
     assert value.model == "annual spend x retention"
-    assert value.fallback == "the BG/NBD fit failed (RuntimeError: the likelihood did not converge)"
+    assert value.fallback == "the BG/NBD fit failed (the likelihood did not converge)"
 
 
 def test_priorities_put_the_most_future_value_first(table):
@@ -300,6 +339,12 @@ def test_no_function_changes_its_input(table):
     by_segment, stages = value.by_segment.copy(), customers.stage_summary(table)
     stages_kept = stages.copy()
     customer_value.priorities(value.by_segment, stages)
+    customers.score_ranges(table)
+    customers.segment_movement(orders, AS_OF)
+    listing = customer_value.customer_list(table, value)
+    listing_kept = listing.copy()
+    customers.top_customers(listing, table, customers.action_plan(table, value.five_year))
+    pd.testing.assert_frame_equal(listing, listing_kept)
     pd.testing.assert_frame_equal(orders, kept)
     pd.testing.assert_frame_equal(table, before_table)
     pd.testing.assert_frame_equal(built, before_table)
@@ -321,3 +366,130 @@ def test_a_forecast_that_is_not_finite_never_reaches_the_values(monkeypatch):
     value = customer_value.value_summary(orders, table, "2025-01-01")
     assert np.isfinite(value.five_year.to_numpy()).all()
     assert "no finite 5-year value for 1 customer(s)" in value.fallback and "annual spend x retention" in value.method
+
+
+def test_segment_movement_since_the_previous_quarter(monkeypatch):
+    """The five customers on 1 April (three months before 1 July), scored on the orders placed by then.
+
+    Known then: a (10 Jan, 10 Mar: 50), b (1 Feb: 40), d (5 Jan: 80), e (1 Mar: 15); c had not ordered.
+    Days since the last order a 22, b 60, d 87, e 31 -> R 4, 2, 1, 3 (n = 4: score = 1 + floor(5 (rank - 1) / 4));
+    repeat days a 1, others 0 -> F 4, 1, 1, 1; spend e 15, b 40, a 50, d 80 -> M e 1, b 2, a 3, d 4;
+    FM a 3.5 -> 4, b 1.5 -> 2, d 2.5 -> 3, e 1. So a Loyal (R4 FM4), b Hibernating (R2 FM2), d At Risk
+    (R1 FM3), e About to Sleep (R3 FM1). Now (see the module docstring) a Loyal, b Champions, c About to
+    Sleep, d and e Hibernating.
+    """
+    monkeypatch.setattr(customers, "REQUIREMENTS", FIVE_ARE_ENOUGH)
+    moved = customers.segment_movement(shop(), AS_OF)
+    assert moved.shown and moved.reason is None
+    assert moved.earlier == pd.Timestamp("2024-04-01") and moved.now == AS_OF
+    counts = moved.counts
+    assert counts.index.tolist() == ["Champions", "Loyal", "About to Sleep", "At Risk", "Hibernating"]
+    assert counts["then"].tolist() == [0, 1, 1, 1, 1]
+    assert counts["stayed"].tolist() == [0, 1, 0, 0, 0]  # only a stayed (Loyal)
+    assert counts["now"].tolist() == [1, 1, 1, 0, 2]
+    assert counts["change"].tolist() == [1, 0, 0, -1, 1]
+    assert moved.flows.to_dict("records") == [  # all of one customer: in the order of the segments moved from
+        {"from": "About to Sleep", "to": "Hibernating", "customers": 1},  # e
+        {"from": "At Risk", "to": "Hibernating", "customers": 1},  # d
+        {"from": "Hibernating", "to": "Champions", "customers": 1},  # b
+    ]
+    assert moved.new_customers == 1 and moved.moved == 3  # c is new; b, d and e moved
+    now = customers.segment_summary(customers.customer_table(shop(), AS_OF))["customers"]
+    assert counts["now"][counts["now"] > 0].to_dict() == now.to_dict()  # "now" is section 2's segment table
+
+
+def test_segment_movement_needs_segments_at_both_dates(monkeypatch):
+    few = customers.segment_movement(shop(), AS_OF)  # five customers are too few for segments at all
+    assert not few.shown and few.counts is None and few.flows is None
+    assert few.reason == "the file has too few customers or too short a history for RFM segments"
+    monkeypatch.setattr(customers, "REQUIREMENTS", FIVE_ARE_ENOUGH)
+    # as of 20 April the earlier date is 20 January: only d (5 Jan) and a (10 Jan) had ordered, 5 days apart
+    early = customers.segment_movement(shop(), "2024-04-20")
+    assert not early.shown
+    assert early.reason == ("on 20 Jan 2024 the file had 2 customers and 5 days of orders, and RFM segments need at "
+                            "least 3 customers and 30 days")
+    assert repr(early).startswith("Movement(2024-01-20 to 2024-04-20: not shown, on 20 Jan 2024")
+    before_anything = customers.segment_movement(shop(), "2024-03-01")  # 1 December 2023: no order yet
+    assert before_anything.reason == "the file has no orders on or before 01 Dec 2023"
+
+
+def test_the_action_plan_ranks_the_groups_by_the_value_at_stake(table):
+    """5-year values by the rule are proportional to spend: Champions (b) 100 and Loyal (a) 100 tie, one
+    customer each, so the order of the segments decides; then Hibernating (d 80 + e 15 = 95), About to Sleep 15."""
+    value = customer_value.value_summary(shop(), table, AS_OF)
+    plan = customers.action_plan(table, value.five_year)
+    per_unit_of_spend = 365.25 / 172 * (1 + 0.4 + 0.4**2 + 0.4**3 + 0.4**4)
+    assert plan.table.index.tolist() == ["Champions", "Loyal", "Hibernating", "About to Sleep"]
+    assert plan.table["rank"].tolist() == [1, 2, 3, 4] and plan.first == "Champions"
+    assert plan.table["customers"].tolist() == [1, 1, 2, 1]
+    assert plan.table["value"].to_numpy() == pytest.approx(np.array([100, 100, 95, 15]) * per_unit_of_spend)
+    assert plan.table.loc["Hibernating", "value per customer"] == pytest.approx(47.5 * per_unit_of_spend)
+    assert plan.table["share of customers"].tolist() == [0.2, 0.2, 0.4, 0.2]
+    assert plan.table.loc["Hibernating", "what to do"] == rfm.SEGMENT_TACTICS["Hibernating"]
+    assert plan.value == "expected 5-year spend" and "expected 5-year spend of the whole group" in plan.rule
+    by_spend = customers.action_plan(table)  # without a forecast: spend so far, the same order here
+    assert by_spend.table["value"].tolist() == [100, 100, 95, 15] and by_spend.value == "spend so far"
+    stages = customers.action_plan(table, by="stage")  # active a + e 115, returning b 100, at risk d 80, new c 15
+    assert stages.table.index.tolist() == ["active", "returning", "at_risk", "new"]
+    assert stages.table["value"].tolist() == [115, 100, 80, 15]
+    assert stages.table.loc["new", "what to do"] == segments.STAGE_TACTICS["new"]
+
+
+@pytest.mark.parametrize("groups, expected", [
+    # (segment, customers, 5-year value per customer): the right order worked out by hand
+    # Hibernating is the largest group but worth least: 10 x 5 = 50 < Champions 3 x 40 = 120
+    ([("Hibernating", 10, 5.0), ("Champions", 3, 40.0)], ["Champions", "Hibernating"]),
+    # Hibernating 10 x 20 = 200 beats At Risk 2 x 60 = 120: more customers, less each, more in all
+    ([("At Risk", 2, 60.0), ("Hibernating", 10, 20.0), ("New", 1, 30.0)], ["Hibernating", "At Risk", "New"]),
+    # a tie in value (4 x 25 = 2 x 50 = 100) goes to the larger group
+    ([("Champions", 2, 50.0), ("Hibernating", 4, 25.0)], ["Hibernating", "Champions"]),
+    # a tie in value and size goes to the segment listed first
+    ([("Can't Lose", 2, 10.0), ("Loyal", 2, 10.0)], ["Loyal", "Can't Lose"]),
+    # nothing is worth anything: the larger group first
+    ([("Promising", 1, 0.0), ("About to Sleep", 3, 0.0)], ["About to Sleep", "Promising"]),
+])
+def test_the_action_plan_order_worked_out_by_hand(groups, expected):
+    names = [name for name, n, _ in groups for _ in range(n)]
+    people = pd.DataFrame({"segment": names, "spend": 1.0}, index=[f"c{i}" for i in range(len(names))])
+    five = pd.Series([v for _, n, v in groups for _ in range(n)], index=people.index)
+    assert customers.action_plan(people, five).table.index.tolist() == expected
+
+
+def test_no_group_is_ranked_above_one_with_more_customers_and_more_value_each():
+    rng = np.random.default_rng(7)
+    for _ in range(50):
+        names = rng.choice(list(rfm.SEGMENTS), size=int(rng.integers(5, 60)))
+        people = pd.DataFrame({"segment": names, "spend": 1.0}, index=[f"c{i}" for i in range(len(names))])
+        five = pd.Series(rng.gamma(1.0, 50.0, len(names)).round(-1), index=people.index)
+        table = customers.action_plan(people, five).table
+        assert table["value"].is_monotonic_decreasing
+        rows = table[["customers", "value per customer"]].to_numpy()
+        for i, (n_i, v_i) in enumerate(rows):
+            for n_j, v_j in rows[i + 1:]:
+                assert not (n_j >= n_i and v_j >= v_i and (n_j > n_i or v_j > v_i))
+
+
+def test_the_action_plan_counts_a_value_that_is_not_a_number_as_none():
+    people = pd.DataFrame({"segment": ["Loyal", "Loyal", "New"], "spend": 1.0}, index=list("abc"))
+    five = pd.Series([np.inf, 30.0, np.nan], index=people.index)
+    table = customers.action_plan(people, five).table
+    assert table["value"].tolist() == [30.0, 0.0] and np.isfinite(table["value per customer"]).all()
+    with pytest.raises(ValueError, match="'segment' or 'stage'"):
+        customers.action_plan(people, by="grid")
+
+
+def test_top_customers_lists_the_most_valuable_of_every_group(table):
+    value = customer_value.value_summary(shop(), table, AS_OF)
+    plan = customers.action_plan(table, value.five_year)
+    listing = customer_value.customer_list(table, value)
+    top = customers.top_customers(listing, table, plan, n=5)
+    assert top["group"].tolist() == ["Champions", "Loyal", "Hibernating", "Hibernating", "About to Sleep"]
+    assert top["rank"].tolist() == [1, 2, 3, 3, 4]
+    assert top["customer_id"].tolist() == ["b", "a", "d", "e", "c"]  # in Hibernating d (80 spent) before e (15)
+    assert list(top.columns) == ["rank", "group", *customer_value.CUSTOMER_LIST_COLUMNS]
+    one_each = customers.top_customers(listing, table, plan, n=1)
+    assert one_each["customer_id"].tolist() == ["b", "a", "d", "c"]
+    stages = customers.action_plan(table, by="stage")
+    by_stage = customers.top_customers(customer_value.customer_list(table, None, segments=False), table, stages, n=5)
+    assert by_stage["group"].tolist() == ["active", "active", "returning", "at_risk", "new"]
+    assert by_stage["customer_id"].tolist() == ["a", "e", "b", "d", "c"]

@@ -94,7 +94,9 @@ def _fit_models(summary: pd.DataFrame, hist: pd.DataFrame, fit_sample: int, rand
         # and keeps the fit to seconds on a large shop; the values are then computed for everyone.
         fit_on = summary.sample(min(len(summary), fit_sample), random_state=random_state)
         bg = clv.BetaGeo().fit(fit_on)
-        gg = clv.GammaGamma().fit(fit_on[fit_on["frequency"] > 0])
+        # Gamma-Gamma models positive order values: repeat buyers whose orders average zero (free
+        # samples, fully discounted orders) say nothing about spend and would stop the fit.
+        gg = clv.GammaGamma().fit(fit_on[(fit_on["frequency"] > 0) & (fit_on["monetary_value"] > 0)])
         value5 = clv.five_year_value(summary, bg, gg)
         alive = pd.Series(bg.probability_alive(summary["frequency"], summary["recency"], summary["T"]),
                           index=summary.index, name="p_alive").clip(0, 1)
@@ -193,7 +195,7 @@ def value_summary(
         try:
             five, model, fallback, fitted_on, alive = _fit_models(summary, hist, fit_sample, random_state)
         except Exception as exc:  # a fit that fails is reported, not hidden
-            fit_problem = f"{type(exc).__name__}: {exc}"
+            fit_problem = str(exc) or type(exc).__name__
     if model is None:
         years_seen = max(span_days / clv.DAYS_PER_YEAR, 1 / 12)
         annual = hist["total_spend"] / years_seen

@@ -15,11 +15,11 @@ notebook), so the lesson and the report cannot disagree.
 
 =====================  =======================================================================
 :func:`file_section`       1. The file: what was read, which columns, whether there is enough data
-:func:`customers_section`  2. Who your customers are: relationship stages, RFM segments, frameworks
+:func:`customers_section`  2. Who your customers are: stages, RFM segments and how they moved, frameworks
 :func:`products_section`   3. What they buy
 :func:`channels_section`   4. How they came and why they buy: first channel, discounts
 :func:`value_section`      5. What they are worth: so far and over five years
-:func:`actions_section`    6. What to do next, group by group, and whom to contact first
+:func:`actions_section`    6. What to do next: one ranked list of groups, and whom to contact in each
 :func:`quality_section`    7. Data quality: every repair made to the file
 :func:`summary_section`    Summary
 :func:`glossary_section`   Glossary: the words and the thresholds used for this file
@@ -119,6 +119,14 @@ def _whole(value) -> str:
     if value is None or pd.isna(value):
         return "-"
     return f"{int(value):,}"
+
+
+_ERROR_NAME = re.compile(r"\b[A-Z][A-Za-z]*(?:Error|Exception|Warning): ")
+
+
+def _without_error_names(text: str) -> str:
+    """A message without Python's exception names: ``'fit failed (DataError: x)'`` -> ``'fit failed (x)'``."""
+    return _ERROR_NAME.sub("", text)
 
 
 def _first_clause(text: str) -> str:
@@ -248,10 +256,17 @@ class Shop:
         :func:`~lifecycle_lib.analytics.customers.segment_summary`.
     value : Value
         :func:`lifecycle_lib.analytics.customer_value.value_summary`.
-    plan : Priorities
-        :func:`lifecycle_lib.analytics.customer_value.priorities`.
+    actions : ActionPlan
+        :func:`lifecycle_lib.analytics.customers.action_plan`: the one ranked list of groups (RFM
+        segments, or relationship stages when segments are not meaningful), by expected 5-year spend
+        where a forecast is made and by spend so far otherwise.
     customer_list : pandas.DataFrame
         :func:`lifecycle_lib.analytics.customer_value.customer_list`: the CSV written beside the report.
+    contacts : pandas.DataFrame
+        :func:`lifecycle_lib.analytics.customers.top_customers`: the first customers of each group to contact.
+    movement : Movement or None
+        :func:`lifecycle_lib.analytics.customers.segment_movement` since the previous quarter (its
+        ``reason`` says why it is not shown); None when the file has no segments.
     products, channels, discounts : object or None
         :func:`lifecycle_lib.analytics.purchases.products_by_segment`, ``first_channels`` and
         ``discount_use``; None when the file has no such column.
@@ -276,8 +291,10 @@ class Shop:
     stages: pd.DataFrame
     segments: pd.DataFrame
     value: customer_value.Value
-    plan: customer_value.Priorities
+    actions: customers.ActionPlan
     customer_list: pd.DataFrame
+    contacts: pd.DataFrame
+    movement: customers.Movement | None = None
     products: object = None
     channels: pd.DataFrame | None = None
     discounts: object = None
@@ -294,9 +311,13 @@ class Shop:
         return self.data.observation_period_end
 
     @property
-    def first_group(self) -> str | None:
-        """The RFM segment to start with (most future value), or None without segments and a forecast."""
-        return self.plan.first if self.enough.segments and self.enough.forecast else None
+    def first_group(self) -> str:
+        """The group to start with: the first of :attr:`actions` (an RFM segment, or a stage key)."""
+        return self.actions.first
+
+    def group_name(self, group) -> str:
+        """A group of :attr:`actions` in plain words: ``'Champions'``, ``'at risk'``."""
+        return str(group) if self.actions.by == "segment" else _plain(group)
 
     @property
     def top_stage(self) -> str:
@@ -369,6 +390,7 @@ def read_shop(
     currency_col=None,
     rates=None,
     drop_duplicates=True,
+    engine="auto",
 ) -> Shop:
     """Read an orders file with :func:`lifecycle_lib.data.readers.read_orders` and analyse it (:func:`analyse`).
 
@@ -390,6 +412,9 @@ def read_shop(
         Exchange rates for a file in several currencies.
     drop_duplicates : bool, default True
         Whether exact duplicate lines are dropped.
+    engine : str, default "auto"
+        How the reader parses and aggregates the file, passed on to
+        :func:`~lifecycle_lib.data.readers.read_orders` (``"auto"`` lets it choose).
 
     Returns
     -------
@@ -403,14 +428,16 @@ def read_shop(
     ...
     lifecycle_lib.errors.DataError: no/such/orders.csv: the file does not exist. Fix: check the path and the file name; a relative path is read from the folder you run the command in.
     """
+    # the reader chooses its engine itself unless one is named (and older readers know no engine option)
+    how = {} if engine == "auto" else {"engine": engine}
     if orders_file is None:
         data = read_orders(_sample_orders(), name="the sample shop (Cosy Paws)",
-                           observation_period_end=observation_period_end)
+                           observation_period_end=observation_period_end, **how)
         return analyse(data, name=SAMPLE_NAME, title="sample shop", currency=data.currency or SAMPLE_CURRENCY)
     data = read_orders(orders_file, customer_id_col=customer_id_col, datetime_col=datetime_col,
                        monetary_value_col=monetary_value_col, order_col=order_col, product_col=product_col,
                        sheet=sheet, observation_period_end=observation_period_end, currency_col=currency_col,
-                       rates=rates, drop_duplicates=drop_duplicates)
+                       rates=rates, drop_duplicates=drop_duplicates, **how)
     return analyse(data)
 
 
@@ -463,8 +490,11 @@ def analyse(data, name: str | None = None, title: str | None = None, currency: s
         stages = customers.stage_summary(people)
         seg_table = customers.segment_summary(people)
         value = customer_value.value_summary(orders, people, as_of)
-        plan = customer_value.priorities(value.by_segment, stages)
+        actions = customers.action_plan(people, value.five_year if enough.forecast else None,
+                                        by="segment" if enough.segments else "stage")
         listing = customer_value.customer_list(people, value if enough.forecast else None, segments=enough.segments)
+        contacts = customers.top_customers(listing, people, actions, n=5)
+        movement = customers.segment_movement(orders, as_of, enough=True) if enough.segments else None
         products = purchases.products_by_segment(orders, people, top=3) if about.has("product") else None
         channels = purchases.first_channels(orders) if about.has("channel") else None
         discounts = (purchases.discount_use(orders, people)
@@ -472,8 +502,9 @@ def analyse(data, name: str | None = None, title: str | None = None, currency: s
     notes = list(dict.fromkeys(str(w.message).strip() for w in caught))
     return Shop(data=data, name=name or _code_span(file_name), title=title or file_name,
                 currency=currency if currency is not None else data.currency, about=about, enough=enough,
-                people=people, stages=stages, segments=seg_table, value=value, plan=plan, customer_list=listing,
-                products=products, channels=channels, discounts=discounts, notes=notes)
+                people=people, stages=stages, segments=seg_table, value=value, actions=actions, customer_list=listing,
+                contacts=contacts, movement=movement, products=products, channels=channels, discounts=discounts,
+                notes=notes)
 
 
 # --------------------------------------------------------------------------------------------
@@ -587,8 +618,49 @@ def _framework_table(shop: Shop) -> pd.DataFrame:
                         "customers": [_whole(v) for v in counts["customers"]]})
 
 
+def _signed(n: int) -> str:
+    """A change in a count: ``'+12'``, ``'-3'``, ``'0'``."""
+    return f"{n:+,}" if n else "0"
+
+
+def _movement_blocks(shop: Shop) -> list:
+    """How the RFM segments moved since the previous quarter: a paragraph and two tables, or one sentence."""
+    moved = shop.movement
+    if moved is None:
+        return []
+    if not moved.shown:
+        return [f"**How the groups moved since the previous quarter** is not shown: {moved.reason}."]
+    counts, flows, then = moved.counts, moved.flows, f"{moved.earlier:%d %b %Y}"
+    before = int(counts["then"].sum())
+    text = (f"**How the groups moved since the previous quarter.** Each customer is scored twice: on "
+            f"{then}, on the orders placed by then, and now. Of the {_count(before, 'customer')} of {then}, "
+            f"**{moved.moved:,}** ({_pct(moved.moved / before)}) are in another segment now, and "
+            + (f"{_count(moved.new_customers, 'customer')} ordered for the first time since then." if moved.new_customers
+               else "no customer ordered for the first time since then."))
+    if len(flows):
+        big = flows.iloc[0]
+        text += (f" The largest move: {_count(int(big['customers']), 'customer')} who {'was' if big['customers'] == 1 else 'were'} "
+                 f"{big['from']} on {then} {'is' if big['customers'] == 1 else 'are'} {big['to']} now.")
+    best = next((s for s in rfm.SEGMENTS[:2] if s in counts.index and counts.loc[s, "then"] > 0), None)
+    if best is not None:
+        was, kept = int(counts.loc[best, "then"]), int(counts.loc[best, "stayed"])
+        text += (f" Of the {was:,} {best} of {then}, {kept:,} {'is' if kept == 1 else 'are'} still {best}"
+                 + ("." if kept == was else f"; the other {was - kept:,} moved to another segment."))
+    table = _text_table({"RFM segment": counts.index.astype(str).tolist(),
+                         f"customers on {then}": [_whole(v) for v in counts["then"]],
+                         "of them, still in it": [_whole(v) for v in counts["stayed"]],
+                         "customers now": [_whole(v) for v in counts["now"]],
+                         "change": [_signed(int(v)) for v in counts["change"]]})
+    blocks = [text, table]
+    if len(flows):
+        blocks += [f"**The largest moves between segments** since {then}:",
+                   _text_table({f"segment on {then}": flows["from"].tolist(), "segment now": flows["to"].tolist(),
+                                "customers": [_whole(v) for v in flows["customers"]]})]
+    return blocks
+
+
 def customers_section(shop: Shop) -> Section:
-    """Section 2, who the customers are: relationship stages, RFM segments and the frameworks' stages.
+    """Section 2, who the customers are: relationship stages, RFM segments, how they moved, frameworks' stages.
 
     Parameters
     ----------
@@ -598,8 +670,9 @@ def customers_section(shop: Shop) -> Section:
     Returns
     -------
     Section
-        The largest stage and the best segment in words, their bar charts and tables, and the
-        customers in each lifecycle framework.
+        The largest stage and the best segment in words, their bar charts and tables, how the
+        segments moved since the previous quarter (or why that is not shown), and the customers in
+        each lifecycle framework.
 
     Examples
     --------
@@ -615,7 +688,8 @@ def customers_section(shop: Shop) -> Section:
         "Three views of the same people:\n\n"
         "- the **relationship stage**: new, active, returning, at risk or lapsed, judged by how long each customer "
         "has been silent compared with their own usual gap between orders;\n"
-        "- the **RFM segment**: recency and frequency scored 1 to 5 against the other customers, and named;\n"
+        "- the **RFM segment**: recency, frequency and spend (R, F and M) scored 1 to 5 against the other "
+        "customers, and named from R and the mean of F and M;\n"
         "- the **stage in each lifecycle framework**: the classic 5-stage lifecycle, the 6-stage lifecycle and the "
         "purchase lifecycle, translated from the relationship stage.\n\n"
         "An orders file only holds buyers, so prospects, suspects and leads (people who have not bought yet) do not "
@@ -641,6 +715,7 @@ def customers_section(shop: Shop) -> Section:
                                  "customers": [_whole(v) for v in seg["customers"]],
                                  "revenue": shop.money_column(seg["revenue"]),
                                  "share of revenue": [_pct(v) for v in seg["share of revenue"]]}))
+        section.add(*_movement_blocks(shop))
     section.add("**The same customers in each lifecycle framework** (stage names are the frameworks' own; each is "
                 "translated from the relationship stage):", _framework_table(shop))
     return section
@@ -784,7 +859,7 @@ def value_section(shop: Shop) -> Section:
             f"least {needs['customers who ordered'][1]} customers, {needs['customers with two or more orders'][1]} of "
             f"them with two or more orders, and {needs['days of order history'][1]} days of history (section 1).")
     five = value.five_year
-    section.add(f"{top}. The 5-year value uses {value.method}. Over five years the customers on file are expected to "
+    section.add(f"{top}. The 5-year value uses {_without_error_names(value.method)}. Over five years the customers on file are expected to "
                 f"spend **{shop.money(five.sum())}**, {shop.money(five.mean())} per customer on average.",
                 _value_figure(shop))
     by = value.by_segment
@@ -796,7 +871,12 @@ def value_section(shop: Shop) -> Section:
 
 
 def actions_section(shop: Shop) -> Section:
-    """Section 6, what to do next: the action for each group, the largest future value first, and whom to contact.
+    """Section 6, what to do next: one ranked list of groups by the value at stake, and whom to contact in each.
+
+    The groups are the RFM segments, or the relationship stages when the file is too small for
+    segments; :func:`lifecycle_lib.analytics.customers.action_plan` ranks them by the whole group's
+    expected 5-year spend (without a forecast, by what the group has spent so far), and the
+    section states that rule above the list.
 
     Parameters
     ----------
@@ -806,50 +886,58 @@ def actions_section(shop: Shop) -> Section:
     Returns
     -------
     Section
-        The first group and its action, the actions by segment and by stage, and the first five
-        customers of the list written beside the report.
+        The first group and its action, the ranked list (rank, group, customers, value, what to do),
+        and the first five customers of every group in the list, from the list written beside the report.
 
     Examples
     --------
     >>> shop = analyse(read_orders(pd.DataFrame({"customer": ["ann", "bob", "ann"], "amount": [30.0, 60.0, 20.0],
     ...                                          "date": ["2024-01-05", "2024-02-01", "2024-03-01"]})))
+    >>> actions_section(shop).tables[0][["rank", "relationship stage", "customers", "spend so far (group)"]].to_dict("records")
+    [{'rank': '1', 'relationship stage': 'new', 'customers': '2', 'spend so far (group)': '110'}]
     >>> actions_section(shop).tables[-1]["customer"].tolist()  # no forecast here: the biggest spenders first
     ['bob', 'ann']
     """
-    plan, first, listing = shop.plan, shop.first_group, shop.customer_list
+    plan, listing, picked = shop.actions, shop.customer_list, shop.contacts
+    table, forecast = plan.table, shop.enough.forecast
+    kind = "RFM segment" if plan.by == "segment" else "relationship stage"
+    total, each = (("5-year value (group)", "5-year value per customer") if forecast else
+                   ("spend so far (group)", "spend so far per customer"))
     section = Section("6. What to do next, group by group", key="next", intro=(
-        "Each group gets the action its stage calls for in the customer-lifecycle sources, with its size so that "
-        "effort follows the numbers. Start with the groups that hold the most future value."))
-    if first:
-        row = plan.by_segment.loc[first]
-        section.add(f"**First:** {first} ({_count(int(row['customers']), 'customer')}, "
-                    f"{shop.money(row['5-year value (total)'])} of expected 5-year spend). {row['what to do']}")
-        section.add(_text_table({"RFM segment": plan.by_segment.index.astype(str).tolist(),
-                                 "customers": [_whole(v) for v in plan.by_segment["customers"]],
-                                 "5-year value (total)": shop.money_column(plan.by_segment["5-year value (total)"]),
-                                 "what to do": plan.by_segment["what to do"].tolist()}))
-    section.add("**By relationship stage:**", _text_table({
-        "relationship stage": [_plain(s) for s in plan.by_stage.index],
-        "customers": [_whole(v) for v in plan.by_stage["customers"]],
-        "share of customers": [_pct(v) for v in plan.by_stage["share"]],
-        "what to do": plan.by_stage["what to do"].tolist()}))
-    everyone = f"the full list of all {_count(len(listing), 'customer')}, with each one's next action, is the CSV " \
-               "written with this report"
-    if first:
-        section.add(f"**The {first} customers to contact first** (highest expected 5-year spend; {everyone}):")
-        picked = listing[listing["segment"] == first].head(5)
-    else:
-        section.add(f"**The customers who spent most so far** ({everyone}):")
-        picked = listing.head(5)
-    columns = {"customer": picked["customer_id"].tolist(),
-               "relationship stage": picked["stage"].tolist(),
+        "One list of what to do first: each group gets the action its stage calls for in the customer-lifecycle "
+        "sources, and the groups are ranked by the value at stake in each, so that effort follows the numbers. "
+        "Below the list are the first customers to contact in every group."))
+    first = table.iloc[0]
+    section.add(
+        f"**First:** {shop.group_name(plan.first)} ({_count(int(first['customers']), 'customer')}, "
+        f"{shop.money(first['value'])} of {plan.value}). {first['what to do']}",
+        f"**The list**, {plan.rule}" + ("." if forecast else
+                                         "; no 5-year forecast is made for this file (section 5)."),
+        _text_table({"rank": [str(int(v)) for v in table["rank"]],
+                     kind: [shop.group_name(g) for g in table.index],
+                     "customers": [_whole(v) for v in table["customers"]],
+                     "share of customers": [_pct(v) for v in table["share of customers"]],
+                     total: shop.money_column(table["value"]),
+                     each: shop.money_column(table["value per customer"]),
+                     "what to do": table["what to do"].tolist()}))
+    order = "highest expected 5-year spend" if forecast else "highest spend so far"
+    section.add(f"**Whom to contact first in each group** (up to five per group, {order} first; the full list of "
+                f"all {_count(len(listing), 'customer')}, with each one's next action, is the CSV written with this "
+                f"report):")
+    starts = [i == 0 or picked["group"].iloc[i] != picked["group"].iloc[i - 1] for i in range(len(picked))]
+    columns = {"rank": [str(int(r)) if new else "" for r, new in zip(picked["rank"], starts)],
+               kind: [shop.group_name(g) if new else "" for g, new in zip(picked["group"], starts)],
+               "customer": picked["customer_id"].tolist(),
+               **({"relationship stage": picked["stage"].tolist()} if plan.by == "segment" else {}),
                "last order": picked["last_order"].tolist(),
                "orders": [_whole(v) for v in picked["orders"]],
                "spend so far": shop.money_column(picked["spend"])}
     if picked["p_alive"].notna().any():  # BG/NBD was fitted: the probability is worth showing
         columns["P(alive)"] = [_pct(v) for v in picked["p_alive"]]
-    if first:
+    if forecast:
         columns["5-year value"] = shop.money_column(picked["five_year_value"])
+    actions = picked["next_action"].tolist()
+    columns["next action"] = [a if new or a != actions[i - 1] else "" for i, (a, new) in enumerate(zip(actions, starts))]
     return section.add(_text_table(columns))
 
 
@@ -916,7 +1004,7 @@ def summary_section(shop: Shop) -> Section:
     >>> print(summary_section(shop).paragraphs[0])
     - **Who:** 2 customers; the largest relationship stage is new and no customer has lapsed.
     - **Worth:** the top 20% bring 55% of revenue; too little data for a 5-year forecast.
-    - **Next:** the largest stage, new: run a welcome campaign of their own.
+    - **Next:** start with new (2 customers, 110 of spend so far): run a welcome campaign of their own.
     - **Data:** the file needed no repairs.
     """
     top, lapsed = shop.top_stage, float(shop.stages["share"].get("lapsed", 0.0))
@@ -924,10 +1012,9 @@ def summary_section(shop: Shop) -> Section:
     who = (f"the largest relationship stage is lapsed ({_pct(lapsed)})" if top == "lapsed" else
            f"the largest relationship stage is {_plain(top)} and {_pct(lapsed)} have lapsed" if lapsed else
            f"the largest relationship stage is {_plain(top)} and no customer has lapsed")
-    if first:
-        nxt = f"start with {first}: {_first_clause(rfm.SEGMENT_TACTICS[first])}."
-    else:
-        nxt = f"the largest stage, {_plain(top)}: {_first_clause(shop.plan.by_stage.loc[top, 'what to do'])}."
+    row = shop.actions.table.loc[first]
+    nxt = (f"start with {shop.group_name(first)} ({_count(int(row['customers']), 'customer')}, "
+           f"{shop.money(row['value'])} of {shop.actions.value}): {_first_clause(row['what to do'])}.")
     lines = [
         f"- **Who:** {_count(shop.about.customers, 'customer')}; {who}.",
         f"- **Worth:** the top 20% bring {_pct(value.top_share)} of revenue; "
@@ -946,11 +1033,11 @@ def _times(factor: float) -> str:
 
 
 def _grid_cells(segment: str) -> str:
-    """Where a segment sits in the R x F grid, in words: ``'R 5 and F 4-5'``."""
+    """Where a segment sits in the R x FM grid, in words: ``'R 5 and FM 4-5'``."""
     def span(values):
         return f"{values[0]}" if len(values) == 1 else f"{values[0]}-{values[-1]}"
 
-    rows = []  # (R scores, F scores) with the same F scores merged over neighbouring R
+    rows = []  # (R scores, FM scores) with the same FM scores merged over neighbouring R
     for r in range(1, 6):
         fs = [f for f in range(1, 6) if rfm.SEGMENT_GRID[r - 1][f - 1] == segment]
         if not fs:
@@ -959,7 +1046,7 @@ def _grid_cells(segment: str) -> str:
             rows[-1][0].append(r)
         else:
             rows.append(([r], fs))
-    return ", or ".join(f"R {span(rs)} and F {span(fs)}" for rs, fs in rows)
+    return ", or ".join(f"R {span(rs)} and FM {span(fs)}" for rs, fs in rows)
 
 
 def glossary_section(shop: Shop) -> Section:
@@ -1012,12 +1099,21 @@ def glossary_section(shop: Shop) -> Section:
                                   f"typical gap, {gap}, is {typical_how}.",
         "R, F and M scores": "1 to 5, with 5 the best fifth of this file's customers: R ranks the days since the "
                              "last purchase (fewer is better), F the number of repeat purchase days, M the total "
-                             "spend. Tied customers share the lower score, so every one-time buyer has F 1.",
+                             "spend. Tied customers share the lower score, so every one-time buyer has F 1"
+                             + (" (the second table below gives the range behind each score in this file)."
+                                if enough.segments else "."),
     }
+    moved = shop.movement
     if enough.segments:
         present = [str(s) for s in shop.segments.index]
-        terms["RFM segments"] = ("named from the R and F scores by a widely used grid: "
+        terms["RFM segments"] = ("named from R and FM, the mean of the F and M scores rounded half up (F 4 and M 1 "
+                                 "give FM 3), by a widely used grid of R against FM, so that how recently, how often "
+                                 "and how much a customer bought all count: "
                                  + "; ".join(f"{s}: {_grid_cells(s)}" for s in present) + ".")
+        terms["movement since the previous quarter"] = (
+            f"each customer's segment on {moved.earlier:%d %b %Y}, three months before the as-of date, scored on the "
+            f"orders placed by then against the customers known then, compared with their segment now."
+            + ("" if moved.shown else f" Not shown for this file: {moved.reason}."))
     else:
         terms["RFM segments"] = (f"not used for this file: they need at least {needs['customers who ordered'][0]} "
                                  f"customers and {needs['days of order history'][0]} days of orders (section 1).")
@@ -1027,7 +1123,9 @@ def glossary_section(shop: Shop) -> Section:
     if value.p_alive is not None and enough.forecast:
         terms["P(alive)"] = (f"the BG/NBD model's probability that a customer has not quietly stopped buying, from "
                              f"how often they bought, when they last bought and when they first bought; fitted on "
-                             f"{_count(value.fitted_on, 'customer')} of this file.")
+                             f"{_count(value.fitted_on, 'customer')} of this file. The model gives every customer "
+                             f"who bought only once 100%: it has seen no gap of theirs to judge a silence by, so for "
+                             f"them read the stage and the days since the last order instead.")
     else:
         terms["P(alive)"] = ("the BG/NBD model's probability that a customer has not quietly stopped buying; not "
                              "computed for this file, which has too little repeat buying for the model.")
@@ -1044,9 +1142,35 @@ def glossary_section(shop: Shop) -> Section:
         terms["5-year value"] = (f"what a customer is expected to spend over the next five years, not discounted: "
                                  f"the purchases BG/NBD expects times the spend per purchase "
                                  f"{'Gamma-Gamma expects' if value.model == customer_value.MODELS[0] else 'of their own average order'}.")
+    terms["order of the list in section 6"] = (
+        f"the {'RFM segments' if shop.actions.by == 'segment' else 'relationship stages'} are {shop.actions.rule}. "
+        f"A group is therefore never ranked above one with more customers and more value per customer.")
     section = Section("Glossary", key="glossary",
                       intro="The words of this report, with the thresholds used for this file.")
-    return section.add(_text_table({"term": list(terms), "what it means here": list(terms.values())}))
+    section.add(_text_table({"term": list(terms), "what it means here": list(terms.values())}))
+    if enough.segments:
+        section.add("**What each score stands for in this file** (the lowest and highest value among the customers "
+                    "with that score; a score no customer has is marked -):", _score_table(shop))
+    return section
+
+
+def _span(low, high, write) -> str:
+    """A range of values as text: ``'3-12'``, ``'5'``; '-' for an empty score."""
+    if pd.isna(low) or pd.isna(high):
+        return "-"
+    return write(low) if write(low) == write(high) else f"{write(low)} to {write(high)}"
+
+
+def _score_table(shop: Shop) -> pd.DataFrame:
+    ranges = customers.score_ranges(shop.people)
+    money = ranges["M"].to_numpy().ravel()  # every bound written like the others of the column
+    written = dict(zip(money.tolist(), shop.money_column(money)))
+    return _text_table({
+        "score": [str(v) for v in ranges.index],
+        "R: days since the last order": [_span(lo, hi, _whole) for lo, hi in ranges["R"].to_numpy()],
+        "F: repeat purchase days": [_span(lo, hi, _whole) for lo, hi in ranges["F"].to_numpy()],
+        "M: spend so far": [_span(lo, hi, written.get) for lo, hi in ranges["M"].to_numpy()],
+    })
 
 
 def all_sections(shop: Shop) -> list[Section]:
