@@ -34,9 +34,12 @@ def _render(args):
         return 1
     ran = sum(not lesson.cached for lesson in rendered)
     warned = [lesson.name for lesson in rendered if lesson.warnings]
-    print(f"lifecycle render: wrote {Path(args.out) / 'index.html'} ({len(rendered)} lessons, "
-          f"{ran} executed, {len(rendered) - ran} unchanged from the cache"
-          + (f"; Sphinx warned about {', '.join(warned)}" if warned else "") + ")")
+    print(
+        f"lifecycle render: wrote {Path(args.out) / 'index.html'} ({len(rendered)} lessons, "
+        f"{ran} executed, {len(rendered) - ran} unchanged from the cache"
+        + (f"; Sphinx warned about {', '.join(warned)}" if warned else "")
+        + ")"
+    )
     return 0
 
 
@@ -105,10 +108,13 @@ def _report(args):
         currency_col=args.currency_col,
         rates=args.rates,
         drop_duplicates=not args.keep_duplicate_lines,
+        engine=args.engine,
     )
     listing = report.customers_csv_path(page)
-    print(f"lifecycle report: wrote {page}" + (f" and {listing} (every customer, with the next action)"
-                                               if listing.exists() else ""))
+    print(
+        f"lifecycle report: wrote {page}"
+        + (f" and {listing} (every customer, with the next action)" if listing.exists() else "")
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -154,7 +160,9 @@ def build_parser() -> argparse.ArgumentParser:
     asg.add_argument("--roster", required=True, help="CSV with columns student, exercise[, variant]")
     asg.add_argument("--out", required=True)
     asg.add_argument("--source", default=None, help="folder of solution notebooks (default: solutions/)")
-    asg.add_argument("--workers", type=int, default=None, help="students' check files computed at once (default: cores)")
+    asg.add_argument(
+        "--workers", type=int, default=None, help="students' check files computed at once (default: cores)"
+    )
     asg.set_defaults(func=_assign)
 
     grd = sub.add_parser("grade", help="grade submissions into a gradebook and feedback pages")
@@ -164,35 +172,66 @@ def build_parser() -> argparse.ArgumentParser:
     grd.add_argument("--source", default=None, help="folder of solution notebooks (default: solutions/)")
     grd.add_argument("--workers", type=int, default=None, help="submissions graded at once (default: cores)")
     grd.add_argument("--timeout", type=float, default=120.0, help="seconds allowed per notebook")
-    grd.add_argument("--cell-timeout", type=float, default=None, help="seconds allowed per cell (default: the notebook's limit)")
+    grd.add_argument(
+        "--cell-timeout", type=float, default=None, help="seconds allowed per cell (default: the notebook's limit)"
+    )
     grd.add_argument("--memory-mb", type=int, default=2048, help="memory of one submission's whole process tree, in MB")
     grd.add_argument("--disk-mb", type=int, default=256, help="size of each writable place inside the sandbox, in MB")
     grd.add_argument("--processes", type=int, default=64, help="processes one submission may run at once")
     grd.add_argument("--quiet", action="store_true", help="no progress bar")
-    grd.add_argument("--sandbox", choices=["auto", "require", "off"], default="auto",
-                     help="confine submissions with bubblewrap: auto (warn if unavailable), require, or off")
+    grd.add_argument(
+        "--sandbox",
+        choices=["auto", "require", "off"],
+        default="auto",
+        help="confine submissions with bubblewrap: auto (warn if unavailable), require, or off",
+    )
     grd.set_defaults(func=_grade)
 
     rep = sub.add_parser("report", help="'who is my customer?' report on your own orders file")
     rep.add_argument("orders_file")
     rep.add_argument("--out", required=True, help="HTML file to write")
     # The long option names are the API's parameter names (see docs/glossary.md); the short ones are aliases.
-    rep.add_argument("--observation-period-end", "--as-of", default=None, metavar="DATE",
-                     help="date of the analysis (default: the day after the last order)")
-    rep.add_argument("--customer-id-col", "--customer-col", default=None, metavar="COLUMN",
-                     help="the column that identifies the customer")
+    rep.add_argument(
+        "--observation-period-end",
+        "--as-of",
+        default=None,
+        metavar="DATE",
+        help="date of the analysis (default: the day after the last order)",
+    )
+    rep.add_argument(
+        "--customer-id-col",
+        "--customer-col",
+        default=None,
+        metavar="COLUMN",
+        help="the column that identifies the customer",
+    )
     rep.add_argument("--datetime-col", "--date-col", default=None, metavar="COLUMN", help="the order date column")
-    rep.add_argument("--monetary-value-col", "--amount-col", default=None, metavar="COLUMN",
-                     help="the amount paid column")
+    rep.add_argument(
+        "--monetary-value-col", "--amount-col", default=None, metavar="COLUMN", help="the amount paid column"
+    )
     rep.add_argument("--order-col", default=None, metavar="COLUMN")
     rep.add_argument("--product-col", default=None, metavar="COLUMN")
     rep.add_argument("--sheet", default=None, help="Excel sheet name (default: the first)")
     rep.add_argument("--currency-col", default=None, metavar="COLUMN", help="the column with each order's currency")
-    rep.add_argument("--rates", default=None, metavar="CSV",
-                     help="exchange rates (columns currency,rate; the currency to report in has rate 1) for a file "
-                          "in several currencies, which is refused without them")
-    rep.add_argument("--keep-duplicate-lines", action="store_true",
-                     help="keep exact duplicate lines as separate purchases (by default they are dropped)")
+    rep.add_argument(
+        "--rates",
+        default=None,
+        metavar="CSV",
+        help="exchange rates (columns currency,rate; the currency to report in has rate 1) for a file "
+        "in several currencies, which is refused without them",
+    )
+    rep.add_argument(
+        "--keep-duplicate-lines",
+        action="store_true",
+        help="keep exact duplicate lines as separate purchases (by default they are dropped)",
+    )
+    rep.add_argument(
+        "--engine",
+        choices=["auto", "duckdb", "pandas"],
+        default="auto",
+        help="how to read a CSV file: duckdb reads it out of core (for files larger than memory), "
+        "pandas in memory, auto (the default) DuckDB for large CSV files and pandas for small ones",
+    )
     rep.set_defaults(func=_report)
     return parser
 

@@ -25,7 +25,9 @@ _NAMED_DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 def _missing_file(path: Path) -> DataError:
     near = ""
     if path.parent.is_dir():
-        siblings = sorted(p.name for p in path.parent.iterdir() if p.suffix.lower() in {".csv", ".xlsx", ".parquet", ".tsv", ".txt"})
+        siblings = sorted(
+            p.name for p in path.parent.iterdir() if p.suffix.lower() in {".csv", ".xlsx", ".parquet", ".tsv", ".txt"}
+        )
         if siblings:
             near = " (tables in that folder: " + ", ".join(siblings[:8]) + ")"
     return DataError(
@@ -62,7 +64,8 @@ def _sniff_delimiter(text: str) -> str | None:
     return best if counts[best] > 0 else None
 
 
-def _read_csv(path: Path, raw_head: bytes) -> pd.DataFrame:
+def _csv_settings(path: Path, raw_head: bytes) -> tuple[str, str]:
+    """The delimiter and encoding of a CSV file, from its first bytes; a file that reads like text raises DataError."""
     # Decode the start of the file to decide encoding and delimiter; a UTF-8 error later in the
     # file (cut in the middle of a character at the sample's end is harmless) falls back to Latin-1.
     sample = raw_head[:_SAMPLE]
@@ -88,7 +91,17 @@ def _read_csv(path: Path, raw_head: bytes) -> pd.DataFrame:
                 fix="export the orders as a table: CSV with a comma, semicolon or tab between columns, Excel (.xlsx) "
                 "or Parquet",
             )
-    read = dict(sep=sep, dtype=str, keep_default_na=False, na_values=[""], skipinitialspace=True)
+    return sep, encoding
+
+
+def _csv_options(sep: str) -> dict:
+    """How pandas reads every CSV file: each field as text, only empty fields missing, spaces after a delimiter skipped."""
+    return dict(sep=sep, dtype=str, keep_default_na=False, na_values=[""], skipinitialspace=True)
+
+
+def _read_csv(path: Path, raw_head: bytes, nrows: int | None = None) -> pd.DataFrame:
+    sep, encoding = _csv_settings(path, raw_head)
+    read = dict(_csv_options(sep), nrows=nrows)
     try:
         try:
             df = pd.read_csv(path, encoding=encoding, **read)
@@ -209,6 +222,17 @@ def read_table(path, sheet=None) -> pd.DataFrame:
       Kunde       Datum      Betrag
     0     A  2024-01-02  1.234,50 €
     """
+    kind, head = _file_kind(path)
+    path = Path(path)
+    if kind == "parquet":
+        return _read_parquet(path)
+    if kind == "excel":
+        return _read_excel(path, sheet)
+    return _read_csv(path, head)
+
+
+def _file_kind(path) -> tuple[str, bytes]:
+    """``("csv" | "excel" | "parquet", first bytes)`` of a table file; what is not one raises DataError."""
     path = Path(path)
     if not path.exists():
         raise _missing_file(path)
@@ -224,9 +248,9 @@ def read_table(path, sheet=None) -> pd.DataFrame:
         raise _empty_file(path)
     suffix = path.suffix.lower()
     if head.startswith(b"PAR1") or suffix == ".parquet":
-        return _read_parquet(path)
+        return "parquet", head
     if head.startswith(b"PK\x03\x04") or suffix in (".xlsx", ".xlsm"):
-        return _read_excel(path, sheet)
+        return "excel", head
     if head.startswith(b"\xd0\xcf\x11\xe0") or suffix == ".xls":
         raise DataError(
             "this is an old Excel 97-2003 (.xls) workbook, which the course does not read",
@@ -246,4 +270,4 @@ def read_table(path, sheet=None) -> pd.DataFrame:
             file=path,
             fix="export the orders from your shop as CSV, Excel (.xlsx) or Parquet",
         )
-    return _read_csv(path, head)
+    return "csv", head

@@ -4,11 +4,11 @@
 command's own process (no notebook kernel),
 
 1. checks the output name and folder, and the rates file when one is given;
-2. reads the file with :func:`lifecycle_lib.data.readers.read_orders`; an unusable file ends here,
-   before any analysis, with that :class:`~lifecycle_lib.errors.DataError`, naming the file as it
-   was given;
+2. reads the file with :func:`lifecycle_lib.data.readers.read_orders` (a large CSV file out of
+   core with DuckDB, ``engine``); an unusable file ends here, before any analysis, with that
+   :class:`~lifecycle_lib.errors.DataError`, naming the file as it was given;
 3. builds the sections of :mod:`lifecycle_lib.tools.report_sections` (the same objects the
-   capstone lesson ``notebooks/12_capstone_your_customers.ipynb`` shows) and writes them with
+   capstone lesson ``notebooks/13_capstone_your_customers.ipynb`` shows) and writes them with
    :func:`render_page`: Markdown through mistune, tables as plain HTML tables, figures drawn on
    matplotlib's Agg canvas and embedded as PNG, one small inline stylesheet, nothing fetched from
    the network;
@@ -31,7 +31,7 @@ from lifecycle_lib._util.paths import REPO_ROOT
 __all__ = ["NOTEBOOK", "report_parameters", "customers_csv_path", "render_page", "make_report"]
 
 #: The capstone notebook: the lesson that shows the report's sections one cell at a time.
-NOTEBOOK = REPO_ROOT / "notebooks" / "12_capstone_your_customers.ipynb"
+NOTEBOOK = REPO_ROOT / "notebooks" / "13_capstone_your_customers.ipynb"
 
 _NUMBER = re.compile(r"^(-|[-+]?[\d,]+(\.\d+)?%?( \S+)?)$")
 
@@ -209,8 +209,12 @@ def _png(fig) -> dict:
     width, height = struct.unpack(">II", data[16:24])  # the PNG header's IHDR chunk
     titles = [ax.get_title(loc=loc) for ax in fig.axes for loc in ("left", "center", "right")]
     alt = next((t for t in titles if t), "chart")
-    return {"data": base64.b64encode(data).decode("ascii"), "width": round(width / 1.5),
-            "height": round(height / 1.5), "alt": alt}
+    return {
+        "data": base64.b64encode(data).decode("ascii"),
+        "width": round(width / 1.5),
+        "height": round(height / 1.5),
+        "alt": alt,
+    }
 
 
 def _table(frame) -> dict:
@@ -220,8 +224,10 @@ def _table(frame) -> dict:
         values = [str(v) for v in frame[column] if str(v) not in ("",)]
         numeric.append(bool(values) and all(_NUMBER.match(v) for v in values))
         wide.append(bool(values) and max(len(v) for v in values) > 60)
-    rows = [[{"text": str(cell), "css": "num" if numeric[i] else ("wide" if wide[i] else "")}
-             for i, cell in enumerate(row)] for row in frame.itertuples(index=False, name=None)]
+    rows = [
+        [{"text": str(cell), "css": "num" if numeric[i] else ("wide" if wide[i] else "")} for i, cell in enumerate(row)]
+        for row in frame.itertuples(index=False, name=None)
+    ]
     return {"kind": "table", "columns": [{"label": c, "num": n} for c, n in zip(columns, numeric)], "rows": rows}
 
 
@@ -276,16 +282,23 @@ def render_page(sections, title: str, meta: str = "", footer: str = "", close_fi
                     blocks.append({"kind": "figures", "images": [image]})
             else:
                 blocks.append(_table(block))
-        out.append({"key": section.key or f"section-{len(out) + 1}", "title": section.title,
-                    "intro": markdown(section.intro) if section.intro else "", "blocks": blocks})
+        out.append(
+            {
+                "key": section.key or f"section-{len(out) + 1}",
+                "title": section.title,
+                "intro": markdown(section.intro) if section.intro else "",
+                "blocks": blocks,
+            }
+        )
     env = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
     for section in out:  # mistune's output is already escaped HTML
         section["intro"] = jinja2.utils.markupsafe.Markup(section["intro"])
         for block in section["blocks"]:
             if block["kind"] == "text":
                 block["html"] = jinja2.utils.markupsafe.Markup(block["html"])
-    return env.from_string(_TEMPLATE).render(title=title, meta=meta, footer=footer, sections=out,
-                                             style=jinja2.utils.markupsafe.Markup(_STYLE))
+    return env.from_string(_TEMPLATE).render(
+        title=title, meta=meta, footer=footer, sections=out, style=jinja2.utils.markupsafe.Markup(_STYLE)
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -347,6 +360,7 @@ def make_report(
     currency_col=None,
     rates=None,
     drop_duplicates=True,
+    engine="auto",
 ) -> Path:
     """Write the "who is my customer?" report on ``orders_file`` to ``out``, and the list of every customer beside it.
 
@@ -367,6 +381,10 @@ def make_report(
         As for :func:`lifecycle_lib.data.readers.read_orders`.
     currency_col, rates, drop_duplicates
         As for :func:`lifecycle_lib.data.readers.read_orders` (``rates`` a CSV file, checked first).
+    engine : {"auto", "duckdb", "pandas"}, default "auto"
+        How a CSV file is read, as for :func:`lifecycle_lib.data.readers.read_orders`: ``"duckdb"``
+        out of core (for files larger than memory), ``"pandas"`` in memory, ``"auto"`` DuckDB for
+        large CSV files only. The page is the same either way.
 
     Returns
     -------
@@ -409,16 +427,29 @@ def make_report(
 
     from lifecycle_lib.tools import report_sections
 
-    shop = report_sections.read_shop(orders_file, observation_period_end, customer_id_col, datetime_col,
-                                     monetary_value_col, order_col, product_col, sheet, currency_col=currency_col,
-                                     rates=rates, drop_duplicates=drop_duplicates)
+    shop = report_sections.read_shop(
+        orders_file,
+        observation_period_end,
+        customer_id_col,
+        datetime_col,
+        monetary_value_col,
+        order_col,
+        product_col,
+        sheet,
+        currency_col=currency_col,
+        rates=rates,
+        drop_duplicates=drop_duplicates,
+        engine=engine,
+    )
     listing = customers_csv_path(out)
     page = render_page(
         report_sections.all_sections(shop),
         title=f"Who is my customer? {shop.title}",
-        meta=(f"{shop.about.customers:,} customers, {shop.about.orders:,} orders, "
-              f"{shop.about.first_order:%d %b %Y} to {shop.about.last_order:%d %b %Y}, seen as of "
-              f"{shop.as_of:%d %b %Y}"),
+        meta=(
+            f"{shop.about.customers:,} customers, {shop.about.orders:,} orders, "
+            f"{shop.about.first_order:%d %b %Y} to {shop.about.last_order:%d %b %Y}, seen as of "
+            f"{shop.as_of:%d %b %Y}"
+        ),
         footer=f"Every customer, with the next action for each, is in {listing.name} beside this page.",
     )
     _write_together({listing: shop.customer_list.to_csv(index=False), out: page})
