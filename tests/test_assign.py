@@ -1,5 +1,6 @@
 """Per-student variants: the roster, the injected variant, and checks that follow the variant."""
 
+import functools
 import json
 from pathlib import Path
 
@@ -80,14 +81,73 @@ def test_an_assigned_notebook_checks_against_its_own_variant(handout):
             qid = meta["lifecycle"]["id"]
             cell["source"] = f"aov = {v0!r}" if qid == "q99_1" else solution.question(qid).code
     node = nbformat.reads(json.dumps(nb), as_version=4)
-    NotebookClient(node, timeout=300, allow_errors=True, kernel_name="python3",
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    NotebookClient(
+        node, timeout=300, allow_errors=True, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    ).execute()
     errors = {}
     for cell in node.cells:
         if cell.cell_type == "code" and "check" in cell.metadata.get("tags", []):
             errs = [o for o in cell.outputs if o.output_type == "error"]
             errors[cell.metadata["lifecycle"]["id"]] = errs[0].ename if errs else None
     assert errors == {"q99_1": "WrongAnswer", "q99_2": None, "q99_3": None, "q99_4": None}
+
+
+@functools.cache
+def _clashes(variant: int) -> list:
+    from lifecycle_lib.exercises.format import make_key
+    from lifecycle_lib.tools.build import mistake_clashes
+
+    return mistake_clashes(expected_answers(make_key(parse_solution(FIXTURES / f"{NAME}.ipynb")), variant), variant)
+
+
+def _student_with_a_clashing_derived_variant() -> tuple[str, int]:
+    """A student whose derived variant lets the fixture's "> 4" mistake pass (no customer with four orders)."""
+    for i in range(5000):
+        student = f"s{i}"
+        variant = assign.derive_variant(student, NAME)
+        if _clashes(variant):
+            return student, variant
+    raise AssertionError("no derived variant of the fixture clashes")
+
+
+def test_the_fixture_has_a_mistake_that_passes_on_some_variant_but_not_on_the_public_ones():
+    assert [c for v in (0, 1, 2) for c in _clashes(v)] == []
+    clash = _clashes(66)
+    assert [(c.qid, c.problem) for c in clash] == [("q99_3", "passes")] and "not above four" in clash[0].hint
+
+
+def test_a_derived_variant_that_lets_a_mistake_pass_moves_silently_to_the_next_good_one(tmp_path, capsys):
+    student, derived = _student_with_a_clashing_derived_variant()
+    expected = assign.next_variant(derived)
+    while _clashes(expected):
+        expected = assign.next_variant(expected)
+    roster = write_roster(tmp_path, f"student,exercise\n{student},99\nbo,99\n")
+    out = tmp_path / "handout"
+    table = assign.assign(roster, out, source=FIXTURES, workers=1)
+    printed = capsys.readouterr()
+    assert "warning" not in printed.out + printed.err
+    written = pd.read_csv(out / "roster.csv").set_index("student")
+    assert written.loc[student, "variant"] == expected != derived
+    assert written.loc["bo", "variant"] == assign.derive_variant("bo", NAME)  # a good derived variant stays
+    assert table.set_index("student").loc[student, "variant"] == expected
+    key = json.loads((out / student / ".keys" / f"{NAME}.key").read_text())
+    assert list(key["variants"]) == [str(expected)]
+    assert f"variant = {expected}" in (out / student / f"{NAME}.ipynb").read_text()
+    again = tmp_path / "again"  # deterministic: the same roster gives the same variants
+    assign.assign(roster, again, source=FIXTURES, workers=1)
+    assert (again / "roster.csv").read_text() == (out / "roster.csv").read_text()
+
+
+def test_a_given_variant_that_lets_a_mistake_pass_is_kept_with_a_warning(tmp_path, capsys):
+    roster = write_roster(tmp_path, "student,exercise,variant\nana,99,66\nbo,99,5\n")
+    out = tmp_path / "handout"
+    assert cli.main(["assign", "--roster", str(roster), "--out", str(out), "--source", str(FIXTURES)]) == 0
+    err = capsys.readouterr().err
+    assert pd.read_csv(out / "roster.csv")["variant"].tolist() == [66, 5]
+    (line,) = [line for line in err.splitlines() if "warning" in line]
+    assert "ana" in line and NAME in line and "variant 66" in line and "q99_3" in line
+    assert "not above four" in line  # the mistake's hint
+    assert "bo" not in line.replace("above", "")
 
 
 def test_derived_variants_are_stable_and_differ_between_students():
@@ -140,6 +200,7 @@ def _every_text_in(path: Path) -> list[str]:
             texts.append(zlib.decompress(decoded).decode("utf-8", "replace"))
         except zlib.error:
             pass
+
     def strings(node):
         if isinstance(node, dict):
             return [s for k, v in node.items() for s in (str(k), *strings(v))]
@@ -199,7 +260,7 @@ def test_the_leak_detector_finds_code_hidden_the_way_old_keys_hid_it(tmp_path):
     solution = parse_solution(FIXTURES / f"{NAME}.ipynb")
     hidden = base64.b64encode(zlib.compress(json.dumps(make_key(solution)).encode())).decode()
     path = tmp_path / "old.txt"
-    path.write_text("lifecycle-key 1\n" + "\n".join(hidden[i:i + 76] for i in range(0, len(hidden), 76)))
+    path.write_text("lifecycle-key 1\n" + "\n".join(hidden[i : i + 76] for i in range(0, len(hidden), 76)))
     answer_line = solution.questions[0].code.strip().splitlines()[-1].strip()
     assert answer_line not in path.read_text()
     assert any(answer_line in text for text in _every_text_in(path))
@@ -210,7 +271,7 @@ def test_no_file_of_the_public_exercises_gives_back_a_line_of_a_solution():
     from lifecycle_lib.tools.build import exercise_notebook, find_solutions
 
     keys = sorted((REPO_ROOT / "exercises" / ".keys").glob("*.key"))
-    assert len(keys) >= 12
+    assert len(keys) >= 13
     texts = [text for path in keys for text in _every_text_in(path)]
     solutions = [parse_solution(path) for path in find_solutions(REPO_ROOT / "solutions")]
     handed_out = "\n".join("".join(c["source"]) for solution in solutions for c in exercise_notebook(solution)["cells"])

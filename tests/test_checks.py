@@ -173,7 +173,7 @@ def test_check_raises_a_teaching_error_with_the_mistake_hint(keyed_folder, answe
     with pytest.raises(WrongAnswer) as info:
         check("q99_1", total, variant=0)
     text = str(info.value)
-    assert "not the expected one" in text and "Hint: That is the total revenue." in text
+    assert "is too high" in text and "Hint: That is the total revenue." in text  # the mistake's recorded side
     assert f"{answers['q99_1'].value:.4}" not in text
 
 
@@ -229,7 +229,9 @@ def test_the_check_file_holds_neither_code_nor_values(answers):
     for value in answers["q99_2"].value:
         assert f"{value:.2f}" not in text
     assert "average order value" not in text  # the explanation is sealed under the right answer
-    assert set(answers["q99_3"].value) and not any(f"\"{item}\"" in text or f"s:{item}" in text for item in answers["q99_3"].value)
+    assert set(answers["q99_3"].value) and not any(
+        f'"{item}"' in text or f"s:{item}" in text for item in answers["q99_3"].value
+    )
 
 
 def test_the_check_file_serves_its_variants_only(tmp_path):
@@ -288,7 +290,10 @@ def _cell(cells, cell_id):
         (lambda cells: cells.remove(_cell(cells, "c2")), r"cell \d+: question q99_2 has no check cell"),
         (lambda cells: _cell(cells, "m2")["metadata"]["tags"].remove("nbval-skip"), r"tag 'nbval-skip'"),
         (lambda cells: cells.remove(_cell(cells, "m2")), r"q99_2 computes an answer but has no mistake cell"),
-        (lambda cells: _cell(cells, "c1").update(source='check("q99_1", aov)\nprint(aov)'), r'must read exactly: check\("q99_1", aov\)'),
+        (
+            lambda cells: _cell(cells, "c1").update(source='check("q99_1", aov)\nprint(aov)'),
+            r'must read exactly: check\("q99_1", aov\)',
+        ),
         (lambda cells: _cell(cells, "a1")["metadata"]["lifecycle"].update(id="q07_1"), r"this notebook's number 99"),
         (lambda cells: _cell(cells, "setup").update(source="%matplotlib inline"), r"magics"),
         (lambda cells: _cell(cells, "a1")["metadata"]["lifecycle"].update(answer="avg"), r"must assign 'avg'"),
@@ -312,16 +317,19 @@ def test_question_ids_follow_the_documented_pattern():
 def test_the_self_check_imports_nothing_of_the_course_tools(tmp_path):
     """A student's kernel runs only the exercises layer: no builder, no grader, no notebook libraries."""
     shutil.copy(FIXTURE, tmp_path / FIXTURE.name)
-    code = ("import json, sys\n"
-            "from lifecycle_lib.exercises import check\n"
-            "import pandas as pd\n"
-            "try:\n"
-            "    check('q99_1', 0.0, variant=0)\n"
-            "except Exception as exc:\n"
-            "    print(type(exc).__name__)\n"
-            "print(json.dumps(sorted(sys.modules)))\n")
-    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120,
-                            check=True)
+    code = (
+        "import json, sys\n"
+        "from lifecycle_lib.exercises import check\n"
+        "import pandas as pd\n"
+        "try:\n"
+        "    check('q99_1', 0.0, variant=0)\n"
+        "except Exception as exc:\n"
+        "    print(type(exc).__name__)\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120, check=True
+    )
     *printed, modules = result.stdout.strip().splitlines()
     assert printed == ["WrongAnswer"]  # the check really ran, from the solution in its folder
     loaded = set(json.loads(modules))
@@ -358,3 +366,199 @@ def test_the_check_file_and_the_grader_give_the_same_verdicts():
         handed_out = record(expected, salt=f"{rng.getrandbits(64):016x}", rounds=50)
         for received in (value, value * (1 + rng.uniform(-4e-3, 4e-3)), value + rng.uniform(-1.5, 1.5), value * 2 + 1):
             assert judge_record(handed_out, received)[0] == diagnose(expected, received), (value, spec, received)
+
+
+# ---------------------------------------------------------------- likely causes
+
+
+QUESTION_HINT = "Divide the repeat buyers by all buyers of the period."
+TOO_HIGH = "You divided by the repeat buyers only."
+TOO_LOW = "You divided by every contact, buyers or not."
+
+
+def _messages(expected: Expected, answers) -> list[str]:
+    """The messages a handed-out record gives (slow digests, a student's salt), and the grader's."""
+    from lifecycle_lib.exercises.compare import judge_record, record
+
+    rec = record(expected, salt="5eed", rounds=20)
+    texts = []
+    for answer in answers:
+        verdict = judge_record(rec, answer)[0]
+        assert not verdict.ok and verdict == diagnose(expected, answer)
+        texts.append(verdict.message + (f"\nHint: {verdict.hint}" if verdict.hint else ""))
+    return texts
+
+
+def _no_value(expected_value, *texts):
+    for text in texts:
+        for shown in (repr(expected_value), f"{expected_value:.2f}", f"{expected_value:.3f}", f"{expected_value:.4g}"):
+            assert shown not in text, (shown, text)
+
+
+def test_a_number_that_matches_a_mistake_is_told_its_side_and_the_mistake():
+    exp = Expected("q01_1", "share", 0.4137, {"rtol": 1e-3}, mistakes=[(0.6311, TOO_HIGH), (0.2093, TOO_LOW)])
+    high, low = _messages(exp, [0.6311, 0.2093])
+    assert "is too high." in high and f"Hint: {TOO_HIGH}" in high and TOO_LOW not in high
+    assert "is too low." in low and f"Hint: {TOO_LOW}" in low and TOO_HIGH not in low
+    _no_value(0.4137, high, low)
+
+
+def test_a_wrong_number_above_or_below_names_the_causes_on_each_side():
+    """Whether an unknown number is above or below cannot be said (a few tries would find the answer):
+    answers above and below get the same message, which names what each side usually comes from."""
+    both = Expected(
+        "q01_1",
+        "share",
+        0.4137,
+        {"rtol": 1e-3},
+        mistakes=[(0.6311, TOO_HIGH), (0.2093, TOO_LOW)],
+        question_hint=QUESTION_HINT,
+    )
+    above, below = _messages(both, [0.5, 0.3])
+    assert above.replace("0.5", "X") == below.replace("0.3", "X")
+    for text in (above, below):
+        assert "cannot tell whether your number is too high or too low" in text
+        assert f"- if yours is too high: {TOO_HIGH}" in text and f"- if yours is too low: {TOO_LOW}" in text
+        assert "Hint:" not in text  # no typical mistake matched
+    _no_value(0.4137, above, below)
+
+
+def test_a_side_without_a_typical_mistake_names_the_question_hint_or_a_general_cause():
+    one_side = Expected(
+        "q01_1", "share", 0.4137, {"rtol": 1e-3}, mistakes=[(0.6311, TOO_HIGH)], question_hint=QUESTION_HINT
+    )
+    for text in _messages(one_side, [0.5, 0.3]):
+        assert f"- if yours is too high: {TOO_HIGH}" in text
+        assert (
+            f"- if yours is too low: no typical mistake is known on that side; the question's hint says: {QUESTION_HINT}"
+            in text
+        )
+    no_hint = Expected("q01_1", "share", 0.4137, {"rtol": 1e-3}, mistakes=[(0.2093, TOO_LOW)])
+    for text in _messages(no_hint, [0.5, 0.3]):
+        assert f"- if yours is too low: {TOO_LOW}" in text
+        assert "- if yours is too high: no typical mistake is known on that side; go through each step" in text
+    nothing = Expected("q01_1", "n", 12, {"atol": 0.5}, mistakes=[])
+    (text,) = _messages(nothing, [15])
+    assert "Likely cause: go through each step against the question" in text
+
+
+def test_every_wrong_answer_of_the_fixture_names_a_cause(answers):
+    """Whatever a wrong answer to a computing question looks like, its message says what usually causes it."""
+    revenue, repeaters = answers["q99_2"].value, sorted(answers["q99_3"].value)
+    wrong = {
+        "q99_1": [
+            answers["q99_1"].value * 1.3,
+            answers["q99_1"].value * 0.7,
+            *(v for v, _ in answers["q99_1"].mistakes),
+        ],
+        "q99_2": [
+            revenue * 1.1,
+            revenue.iloc[:2],
+            pd.concat([revenue, pd.Series({"email": 3.0})]),
+            answers["q99_2"].mistakes[0][0],
+        ],
+        "q99_3": [set(repeaters[:-1]), {*repeaters, "c99"}, *(v for v, _ in answers["q99_3"].mistakes)],
+    }
+    hints = {q.id: q.hint for q in parse_solution(FIXTURE).questions}
+    for qid, values in wrong.items():
+        for text in _messages(answers[qid], values):
+            assert "Likely cause" in text or "Hint:" in text, (qid, text)
+            _no_value(answers["q99_1"].value, text)
+    (extra_row,) = _messages(answers["q99_2"], [pd.concat([revenue, pd.Series({"email": 3.0})])])
+    assert "This row does not belong: 'email'" in extra_row and hints["q99_2"] in extra_row
+    (values_off,) = _messages(answers["q99_2"], [revenue * 1.1])
+    assert "3 values of yours differ" in values_off and answers["q99_2"].mistakes[0][1] in values_off
+    missing, extra = _messages(answers["q99_3"], [set(repeaters[:-1]), {*repeaters, "c99"}])
+    assert "1 expected item is missing" in missing and "keep the counts above three (> 3), not above four" in missing
+    assert "'c99'" in extra and "use > 3, not >= 3" in extra
+
+
+def test_the_check_file_records_only_the_side_each_mistake_errs_on(answers):
+    ex = parse_solution(FIXTURE)
+    data = json.loads(check_file_text(make_key(ex), [0]))
+    q1 = data["variants"]["0"]["q99_1"]
+    assert [m["differs"] for m in q1["mistakes"]] == [["high"], ["high"]]
+    assert q1["question_hint"] == ex.question("q99_1").hint and q1["uses"] == []
+    assert [m["differs"] for m in data["variants"]["0"]["q99_3"]["mistakes"]] == [["extra"], ["missing"]]
+    assert data["variants"]["0"]["q99_4"]["uses"] == [{"id": "q99_2", "answer": "revenue", "via": ["revenue"]}]
+    text = json.dumps(data)
+    for value, _ in answers["q99_1"].mistakes + [(answers["q99_1"].value, None)]:
+        assert f"{value:.2f}" not in text and f"{value:.4g}" not in text
+
+
+def test_a_check_file_of_format_2_still_checks_and_other_formats_are_refused_clearly(tmp_path, answers):
+    ex = parse_solution(FIXTURE)
+    data = json.loads(check_file_text(make_key(ex), [0]))
+    for rec in data["variants"]["0"].values():  # what a format 2 record lacked
+        del rec["question_hint"], rec["uses"]
+        for mistake in rec["mistakes"]:
+            del mistake["differs"]
+    data["format"] = "lifecycle-check 2"
+    path = tmp_path / "99_small_shop.key"
+    path.write_text(json.dumps(data))
+    records = records_for(path, 0)
+    from lifecycle_lib.exercises.compare import judge_record
+
+    assert judge_record(records["q99_1"], answers["q99_1"].value)[0].ok
+    verdict = judge_record(records["q99_1"], answers["q99_1"].value * 1.3)[0]
+    assert "Likely cause:" in verdict.message and not verdict.ok
+    assert judge_record(records["q99_1"], answers["q99_1"].mistakes[0][0])[0].hint == answers["q99_1"].mistakes[0][1]
+    for other in ("lifecycle-check 1", "lifecycle-check 9"):
+        path.write_text(json.dumps(dict(data, format=other)))
+        with pytest.raises(KeyProblem, match=rf"another version of the course's tools \(format '{other}'"):
+            read_check_file(path)
+
+
+# ---------------------------------------------------------------- answers built on earlier answers
+
+
+def _run_check(namespace: dict, qid: str, answer_name: str) -> str | None:
+    """Run a check cell as a notebook does (its globals are the notebook's); the error text, or None."""
+    ns = {"check": check, "variant": 0, **namespace}
+    try:
+        exec(f'check("{qid}", {answer_name})', ns)
+    except WrongAnswer as exc:
+        return str(exc)
+    return None
+
+
+def test_the_solution_format_knows_which_earlier_answers_a_question_uses():
+    ex = parse_solution(FIXTURE)
+    assert [(q.id, q.uses) for q in ex.questions if q.uses] == [
+        ("q99_4", [{"id": "q99_2", "answer": "revenue", "via": ["revenue"]}])
+    ]
+
+
+def test_a_check_built_on_a_wrong_earlier_answer_points_back_to_it(keyed_folder, answers):
+    revenue = answers["q99_2"].value
+    wrong_option = next(o for o in ("ad", "search", "referral") if o != answers["q99_4"].value)
+    text = _run_check({"revenue": revenue * 2, "best_channel": wrong_option}, "q99_4", "best_channel")
+    assert "uses your answer to q99_2 (`revenue`), which is not right yet" in text and "Fix q99_2 first" in text
+    text = _run_check({"revenue": ..., "best_channel": wrong_option}, "q99_4", "best_channel")
+    assert "which is not answered yet" in text
+    text = _run_check({"revenue": revenue, "best_channel": wrong_option}, "q99_4", "best_channel")
+    assert text is not None and "q99_2" not in text  # the earlier answer is right: nothing to say about it
+    assert _run_check({"revenue": revenue * 2, "best_channel": answers["q99_4"].value}, "q99_4", "best_channel") is None
+
+
+def test_a_check_names_helper_variables_taken_from_an_earlier_answer_cell(tmp_path, monkeypatch):
+    """q07_8-style: the answer reads a helper the earlier answer cell assigned, not the earlier answer itself."""
+    nb = json.loads(FIXTURE.read_text())
+    for cell in nb["cells"]:
+        if cell["id"] == "a2":
+            cell["source"] = 'per_channel = orders.groupby("channel")["amount"]\nrevenue = per_channel.sum()'
+        if cell["id"] == "a4":
+            cell["source"] = "best_channel = per_channel.sum().idxmax()"
+    path = tmp_path / FIXTURE.name
+    path.write_text(json.dumps(nb))
+    ex = parse_solution(path)
+    assert ex.question("q99_4").uses == [{"id": "q99_2", "answer": "revenue", "via": ["per_channel"]}]
+    (tmp_path / ".keys").mkdir()
+    (tmp_path / ".keys" / FIXTURE.name.replace(".ipynb", ".key")).write_text(check_file_text(make_key(ex), [0]))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("LIFECYCLE_KEYS", raising=False)
+    checks._CACHE.clear()
+    a = expected_answers(path, 0)
+    wrong_option = next(o for o in ("ad", "search", "referral") if o != a["q99_4"].value)
+    text = _run_check({"revenue": a["q99_2"].value + 1, "best_channel": wrong_option}, "q99_4", "best_channel")
+    assert "builds on `per_channel` from your work on q99_2, whose answer (`revenue`) is not right yet" in text

@@ -40,9 +40,24 @@ def nbval(notebook: Path, tmp_path: Path) -> tuple[int, dict]:
     report = tmp_path / f"report-{notebook.stem}.xml"
     env = {k: v for k, v in os.environ.items() if k != "LIFECYCLE_KEYS"}
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-cell-timeout=300", "-p", "no:cacheprovider",
-         "-o", "addopts=", f"--junitxml={report}", str(notebook)],
-        cwd=notebook.parent, capture_output=True, text=True, env=env, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--nbval-lax",
+            "--nbval-cell-timeout=300",
+            "-p",
+            "no:cacheprovider",
+            "-o",
+            "addopts=",
+            f"--junitxml={report}",
+            str(notebook),
+        ],
+        cwd=notebook.parent,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
     )
     results = {}
     for case in ET.parse(report).getroot().iter("testcase"):
@@ -74,14 +89,19 @@ def test_an_answered_question_passes_and_only_the_open_ones_fail(built, tmp_path
     path = work / f"{NAME}.ipynb"
     nb = json.loads(path.read_text())
     for cell in nb["cells"]:  # the student answers q99_1 and q99_2, leaves q99_3 and q99_4 open
-        if cell.get("metadata", {}).get("lifecycle", {}).get("id") in ("q99_1", "q99_2") and "answer" in cell["metadata"].get("tags", []):
+        if cell.get("metadata", {}).get("lifecycle", {}).get("id") in ("q99_1", "q99_2") and "answer" in cell[
+            "metadata"
+        ].get("tags", []):
             cell["source"] = solution.question(cell["metadata"]["lifecycle"]["id"]).code
     path.write_text(json.dumps(nb))
     status, results = nbval(path, tmp_path)
     failed = {name for name, r in results.items() if r == "failed"}
     cells = code_cells(path)
-    open_checks = {f"Cell {i}" for i, c in enumerate(cells)
-                   if "check" in c["metadata"].get("tags", []) and c["metadata"]["lifecycle"]["id"] in ("q99_3", "q99_4")}
+    open_checks = {
+        f"Cell {i}"
+        for i, c in enumerate(cells)
+        if "check" in c["metadata"].get("tags", []) and c["metadata"]["lifecycle"]["id"] in ("q99_3", "q99_4")
+    }
     assert status == 1 and failed == open_checks
 
 
@@ -90,7 +110,7 @@ def test_the_solution_passes_under_nbval_with_mistakes_skipped(tmp_path):
     shutil.copytree(FIXTURES, folder)
     status, results = nbval(folder / f"{NAME}.ipynb", tmp_path)
     assert status == 0
-    assert list(results.values()).count("skipped") == 4  # the four mistake cells
+    assert list(results.values()).count("skipped") == 5  # the five mistake cells
     assert "failed" not in results.values()
 
 
@@ -126,7 +146,10 @@ def _variant_of_fixture(tmp_path, edit) -> Path:
 
 def test_a_blank_that_passes_its_check_makes_the_build_refuse(tmp_path):
     def leak(cells):  # the line after END SOLUTION stays in the blank and computes the answer
-        cells["a1"]["source"] = '# BEGIN SOLUTION\naov = orders["amount"].mean()\n# END SOLUTION\naov = orders["amount"].sum() / len(orders)'
+        cells["a1"]["source"] = (
+            '# BEGIN SOLUTION\naov = orders["amount"].mean()\n# END SOLUTION\naov = orders["amount"].sum() / len(orders)'
+        )
+
     source = _variant_of_fixture(tmp_path, leak)
     out = tmp_path / "out"
     with pytest.raises(build.BuildError, match=rf"{NAME}.ipynb, q99_1: the check passes on the blank exercise"):
@@ -139,6 +162,7 @@ def test_a_blank_that_passes_its_check_makes_the_build_refuse(tmp_path):
 def test_a_solution_that_fails_its_check_makes_the_build_refuse(tmp_path):
     def kernel_only(cells):  # computes another value in the kernel than in the check's own run
         cells["a1"]["source"] = 'aov = orders["amount"].mean() * (2 if "get_ipython" in globals() else 1)'
+
     source = _variant_of_fixture(tmp_path, kernel_only)
     with pytest.raises(build.BuildError, match=rf"{NAME}.ipynb, q99_1: the solution fails: WrongAnswer"):
         build.build(source=source, out=tmp_path / "out")
@@ -147,9 +171,50 @@ def test_a_solution_that_fails_its_check_makes_the_build_refuse(tmp_path):
 def test_a_mistake_that_is_not_wrong_makes_the_build_refuse(tmp_path):
     def harmless(cells):
         cells["m2"]["source"] = 'revenue = orders.groupby("channel")["amount"].sum() * 1.0000001'
+
     source = _variant_of_fixture(tmp_path, harmless)
-    with pytest.raises(build.BuildError, match=r"q99_2: the mistake with hint .* passes the check"):
+    with pytest.raises(build.BuildError, match=r"q99_2, variant 0: the mistake with hint .* passes the check"):
         build.build(source=source, out=tmp_path / "out")
+
+
+def _refused_without_kernels(source: Path, tmp_path: Path, monkeypatch) -> str:
+    """The build's refusal, from its kernel-free pass: no kernel may start, nothing may be written."""
+    monkeypatch.setattr(build, "_execute_all", lambda *args, **kwargs: pytest.fail("a kernel was started"))
+    out = tmp_path / "out"
+    with pytest.raises(build.BuildError) as info:
+        build.build(source=source, out=out)
+    assert not out.exists()
+    return str(info.value)
+
+
+def test_a_mistake_that_is_right_on_another_public_variant_makes_the_build_refuse(tmp_path, monkeypatch):
+    def right_on_variant_2(cells):
+        cells["m1a"]["source"] = 'aov = orders["amount"].sum() if variant != 2 else orders["amount"].mean()'
+
+    text = _refused_without_kernels(_variant_of_fixture(tmp_path, right_on_variant_2), tmp_path, monkeypatch)
+    assert f"{NAME}.ipynb, q99_1, variant 2: the mistake with hint 'That is the total revenue." in text
+    assert "passes the check" in text and "variant 0" not in text and "variant 1" not in text
+
+
+def test_two_mistakes_that_coincide_on_a_public_variant_make_the_build_refuse(tmp_path, monkeypatch):
+    def twins_on_variant_1(cells):  # the per-customer mistake lands on the total revenue for variant 1 only
+        cells["m1b"]["source"] = (
+            'aov = orders["amount"].sum() * 1.0002 if variant == 1 else '
+            'orders.groupby("customer")["amount"].sum().mean()'
+        )
+
+    text = _refused_without_kernels(_variant_of_fixture(tmp_path, twins_on_variant_1), tmp_path, monkeypatch)
+    assert f"{NAME}.ipynb, q99_1, variant 1: the mistake with hint 'That is the average revenue per customer" in text
+    assert "the earlier mistake with hint 'That is the total revenue." in text and "never shown" in text
+
+
+def test_a_mistake_that_raises_on_a_public_variant_makes_the_build_refuse(tmp_path, monkeypatch):
+    def fails_on_variant_1(cells):
+        cells["m2"]["source"] = 'revenue = orders.groupby("channel")["amount" if variant != 1 else "price"].count()'
+
+    text = _refused_without_kernels(_variant_of_fixture(tmp_path, fails_on_variant_1), tmp_path, monkeypatch)
+    assert f"{NAME}.ipynb, q99_2, variant 1: the mistake with hint 'You counted the orders" in text
+    assert "raises (KeyError" in text
 
 
 def test_committed_exercises_are_what_the_solutions_generate():

@@ -20,8 +20,10 @@ class CheckError(Exception):
     """
 
     def _render_traceback_(self):
-        return [f"\x1b[31m{type(self).__name__}\x1b[0m: {line}" if i == 0 else line
-                for i, line in enumerate(str(self).splitlines())]
+        return [
+            f"\x1b[31m{type(self).__name__}\x1b[0m: {line}" if i == 0 else line
+            for i, line in enumerate(str(self).splitlines())
+        ]
 
 
 class NotAnswered(CheckError):

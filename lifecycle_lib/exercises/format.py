@@ -29,6 +29,7 @@ __all__ = [
     "cell_tags",
     "cell_settings",
     "cell_roles",
+    "question_hint",
     "parse_solution",
     "make_key",
 ]
@@ -42,6 +43,8 @@ LIFECYCLE_TAGS = ("parameters", "question", "answer", "mistake", "check")
 #: The lines around the part of an answer cell the exercise blanks.
 BEGIN_SOLUTION = re.compile(r"^\s*#\s*BEGIN SOLUTION\s*$")
 END_SOLUTION = re.compile(r"^\s*#\s*END SOLUTION\s*$")
+
+_HINT_BLOCK = re.compile(r"<details>\s*<summary>\s*Hint\s*</summary>(.*?)</details>", re.S | re.I)
 
 _CHECK_SOURCE = re.compile(r"""^check\(\s*["'](q\d\d_\d+)["']\s*,\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)\s*$""")
 
@@ -96,6 +99,9 @@ class Question:
         The question's typical mistakes, in order.
     explain : str, optional
         Shown after a right answer.
+    uses : list of dict, optional
+        The earlier questions whose answer cells this answer reads from: ``{"id", "answer", "via"}``
+        each (see :func:`parse_solution`).
 
     Examples
     --------
@@ -115,11 +121,17 @@ class Question:
     compare: dict = field(default_factory=dict)
     mistakes: list = field(default_factory=list)
     explain: str | None = None
+    uses: list = field(default_factory=list)
 
     @property
     def kind(self) -> str:
         """``"choice"`` for an interpreting question, ``"compute"`` otherwise."""
         return "choice" if self.compare.get("kind") == "choice" else "compute"
+
+    @property
+    def hint(self) -> str | None:
+        """The hint of the question cell (its collapsed ``<details>`` block), or None (see :func:`question_hint`)."""
+        return question_hint(self.text)
 
     def __repr__(self) -> str:
         return f"Question({self.id}, {self.points} pt, answer {self.answer!r}, {self.kind}, {len(self.mistakes)} mistake(s))"
@@ -273,6 +285,62 @@ def _assigns(code: str, name: str) -> bool:
     return False
 
 
+def question_hint(markdown: str) -> str | None:
+    """The hint a question cell shows in its collapsed ``<details><summary>Hint</summary>`` block, on one line.
+
+    Parameters
+    ----------
+    markdown : str
+        The question cell's text.
+
+    Returns
+    -------
+    str or None
+        The hint's text with its white space collapsed, or None when the cell has no hint block.
+
+    Examples
+    --------
+    >>> question_hint("**q01_1** What share?\\n\\n<details><summary>Hint</summary>\\n\\nDivide by all\\ncustomers.\\n</details>")
+    'Divide by all customers.'
+    >>> question_hint("**q01_2** Which one?") is None
+    True
+    """
+    found = _HINT_BLOCK.search(markdown or "")
+    if not found:
+        return None
+    text = " ".join(found.group(1).split())
+    return text or None
+
+
+def _bound_by_comprehensions(tree) -> set:
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            for gen in node.generators:
+                names |= {n.id for n in ast.walk(gen.target) if isinstance(n, ast.Name)}
+        elif isinstance(node, ast.Lambda):
+            names |= {a.arg for a in ast.walk(node.args) if isinstance(a, ast.arg)}
+    return names
+
+
+def _reads_and_writes(code: str) -> tuple[set, set]:
+    """The names a cell reads before it assigns them, and the names it assigns (not by import)."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return set(), set()
+    local = _bound_by_comprehensions(tree)
+    reads, writes = set(), set()
+    for statement in tree.body:
+        names = [n for n in ast.walk(statement) if isinstance(n, ast.Name) and n.id not in local]
+        updated = {
+            n.target.id for n in ast.walk(statement) if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name)
+        }
+        reads |= ({n.id for n in names if isinstance(n.ctx, ast.Load)} | updated) - writes
+        writes |= {n.id for n in names if isinstance(n.ctx, ast.Store)}
+    return reads, writes
+
+
 def parse_solution(path) -> Exercise:
     """Read a solution notebook into an :class:`Exercise`, refusing anything outside the format.
 
@@ -284,7 +352,9 @@ def parse_solution(path) -> Exercise:
     Returns
     -------
     Exercise
-        Its questions in notebook order, with their answers, compare settings and mistakes.
+        Its questions in notebook order, with their answers, compare settings and mistakes, and
+        what each answer is computed from: ``uses`` lists the earlier questions whose answer cells
+        assign a variable this answer cell reads (and that no setup cell assigns again in between).
 
     Raises
     ------
@@ -313,7 +383,9 @@ def parse_solution(path) -> Exercise:
     path = Path(path)
     m = LESSON_NAME.match(path.name)
     if not m:
-        raise SolutionError(f"{path}: solution notebooks are named NN_lowercase_words.ipynb (e.g. 07_active_returning_at_risk.ipynb).")
+        raise SolutionError(
+            f"{path}: solution notebooks are named NN_lowercase_words.ipynb (e.g. 07_active_returning_at_risk.ipynb)."
+        )
     number = m.group(1)
     try:
         nb = json.loads(path.read_text(encoding="utf-8"))
@@ -327,6 +399,7 @@ def parse_solution(path) -> Exercise:
     current: Question | None = None
     stage = None  # the last lifecycle tag seen for the current question
     params = 0
+    owner: dict = {}  # variable -> the question whose answer cell assigned it last
     for i, cell in enumerate(nb.get("cells", [])):
         tags = [t for t in cell_tags(cell) if t in LIFECYCLE_TAGS]
         meta = cell_settings(cell)
@@ -337,10 +410,19 @@ def parse_solution(path) -> Exercise:
         if cell.get("cell_type") == "code" and tag in (None, "parameters", "answer", "mistake"):
             for line in src.splitlines():
                 if line.lstrip().startswith(("%", "!")):
-                    fail(i, f"IPython magics and shell commands ({line.strip()!r}) cannot run in the check's namespace; write plain Python.")
+                    fail(
+                        i,
+                        f"IPython magics and shell commands ({line.strip()!r}) cannot run in the check's namespace; write plain Python.",
+                    )
         if tag is None:
             if cell.get("cell_type") == "code" and current is not None and stage in ("answer", "mistake"):
-                fail(i, f"a plain code cell between the answer and the check of {current.id}; move it before the question or after the check.")
+                fail(
+                    i,
+                    f"a plain code cell between the answer and the check of {current.id}; move it before the question or after the check.",
+                )
+            if cell.get("cell_type") == "code":
+                for name in _reads_and_writes(src)[1]:
+                    owner.pop(name, None)
             continue
         if tag == "parameters":
             params += 1
@@ -349,7 +431,10 @@ def parse_solution(path) -> Exercise:
             continue
         qid = meta.get("id")
         if not qid or not re.match(rf"^q{number}_\d+$", str(qid)):
-            fail(i, f"a {tag} cell needs metadata {{\"lifecycle\": {{\"id\": \"q{number}_K\"}}}} with this notebook's number {number} (found {qid!r}).")
+            fail(
+                i,
+                f'a {tag} cell needs metadata {{"lifecycle": {{"id": "q{number}_K"}}}} with this notebook\'s number {number} (found {qid!r}).',
+            )
         if tag == "question":
             if cell.get("cell_type") != "markdown":
                 fail(i, f"the question cell of {qid} must be a markdown cell.")
@@ -377,16 +462,26 @@ def parse_solution(path) -> Exercise:
                 fail(i, f"the answer cell of {qid} must assign {var!r} (or fix lifecycle.answer).")
             spec = meta.get("compare") or {}
             if not isinstance(spec, dict):
-                fail(i, f"lifecycle.compare of {qid} must be an object such as {{\"rtol\": 0.01}}.")
+                fail(i, f'lifecycle.compare of {qid} must be an object such as {{"rtol": 0.01}}.')
             if spec.get("kind") == "choice" and not spec.get("options"):
                 fail(i, f"the choice question {qid} needs compare.options, the list the learner chooses from.")
             lines = src.splitlines()
             begins = [j for j, line in enumerate(lines) if BEGIN_SOLUTION.match(line)]
             ends = [j for j, line in enumerate(lines) if END_SOLUTION.match(line)]
             if len(begins) != len(ends) or len(begins) > 1 or (begins and begins[0] > ends[0]):
-                fail(i, f"the answer cell of {qid} may have one '# BEGIN SOLUTION' line followed by one '# END SOLUTION' line.")
+                fail(
+                    i,
+                    f"the answer cell of {qid} may have one '# BEGIN SOLUTION' line followed by one '# END SOLUTION' line.",
+                )
             current.answer, current.code, current.compare = var, src, spec
             current.explain = meta.get("explain")
+            reads, writes = _reads_and_writes(src)
+            via: dict = {}
+            for name in sorted(reads):
+                if name in owner:
+                    via.setdefault(owner[name], []).append(name)
+            current.uses = [{"id": q.id, "answer": q.answer, "via": via[q.id]} for q in questions if q.id in via]
+            owner.update({name: qid for name in writes})
             questions.append(current)
             stage = "answer"
         elif tag == "mistake":
@@ -396,7 +491,10 @@ def parse_solution(path) -> Exercise:
             if not hint:
                 fail(i, f"the mistake cell of {qid} needs metadata lifecycle.hint: the advice for this mistake.")
             if "nbval-skip" not in cell_tags(cell):
-                fail(i, f"the mistake cell of {qid} must also carry the tag 'nbval-skip' so running the solution does not keep the wrong value.")
+                fail(
+                    i,
+                    f"the mistake cell of {qid} must also carry the tag 'nbval-skip' so running the solution does not keep the wrong value.",
+                )
             if not _assigns(src, current.answer):
                 fail(i, f"the mistake cell of {qid} must assign the same variable as the answer, {current.answer!r}.")
             current.mistakes.append(Mistake(code=src, hint=str(hint)))
@@ -409,10 +507,15 @@ def parse_solution(path) -> Exercise:
             if not cm or cm.group(1) != qid or cm.group(2) != current.answer:
                 fail(i, f"the check cell of {qid} must read exactly: {expected_src}")
             if current.kind == "compute" and not current.mistakes:
-                fail(i, f"{qid} computes an answer but has no mistake cell; add at least one typical wrong answer with its hint.")
+                fail(
+                    i,
+                    f"{qid} computes an answer but has no mistake cell; add at least one typical wrong answer with its hint.",
+                )
             stage = "check"
     if params != 1:
-        raise SolutionError(f"{path.name}: needs exactly one code cell tagged 'parameters' with variant = 0 (found {params}).")
+        raise SolutionError(
+            f"{path.name}: needs exactly one code cell tagged 'parameters' with variant = 0 (found {params})."
+        )
     if current is not None and stage != "check":
         raise SolutionError(f"{path.name}: question {current.id} has no check cell.")
     if not questions:
@@ -423,7 +526,7 @@ def parse_solution(path) -> Exercise:
 def make_key(exercise: Exercise) -> dict:
     """What the self-check needs for an exercise: the code cells in order, and each question's settings.
 
-    Contains code, never computed values; :func:`lifecycle_lib.exercises.keys.encode_key` writes it.
+    Contains code, never computed values; :func:`lifecycle_lib.exercises.keys.expected_answers` runs it.
 
     Parameters
     ----------
@@ -435,7 +538,8 @@ def make_key(exercise: Exercise) -> dict:
     dict
         ``version``, ``exercise`` (the name), ``cells`` (kind, question id, hint and source of
         every parameters, setup, answer and mistake cell, in order) and ``questions`` (answer
-        variable, compare settings, points and explanation by question id).
+        variable, compare settings, points, explanation, the question's own hint and the earlier
+        questions it uses, by question id).
 
     Examples
     --------
@@ -454,7 +558,7 @@ def make_key(exercise: Exercise) -> dict:
     >>> [(c["kind"], c["source"]) for c in key["cells"]]
     [('parameters', 'variant = 0'), ('setup', 'from lifecycle_lib.exercises import check'), ('answer', 'n = 3 + variant'), ('mistake', 'n = 3 * variant')]
     >>> key["questions"]
-    {'q01_1': {'answer': 'n', 'compare': {}, 'points': 2, 'explain': None}}
+    {'q01_1': {'answer': 'n', 'compare': {}, 'points': 2, 'explain': None, 'hint': None, 'uses': []}}
     """
     cells = []
     for cell in exercise.notebook.get("cells", []):
@@ -474,7 +578,14 @@ def make_key(exercise: Exercise) -> dict:
         elif src.strip():
             cells.append({"kind": "setup", "source": src})
     questions = {
-        q.id: {"answer": q.answer, "compare": q.compare, "points": q.points, "explain": q.explain}
+        q.id: {
+            "answer": q.answer,
+            "compare": q.compare,
+            "points": q.points,
+            "explain": q.explain,
+            "hint": q.hint,
+            "uses": [dict(u) for u in q.uses],
+        }
         for q in exercise.questions
     }
     return {"version": 1, "exercise": exercise.name, "cells": cells, "questions": questions}

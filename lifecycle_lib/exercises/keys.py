@@ -5,8 +5,9 @@ holds a solution's setup, answer and mistake code; it exists only inside the cou
 :func:`expected_answers` runs it for a data variant into the :class:`~lifecycle_lib.exercises.compare.Expected`
 of every question. The *check file* (``.keys/NN_name.key``, written by :func:`check_file_text`)
 is what is handed out: for each variant it carries, the :func:`~lifecycle_lib.exercises.compare.record`
-of each question (salted digests, type and shape, typical mistakes' fingerprints and hints), and no
-line of code and no expected value. :func:`find_key` says which file a check uses and
+of each question (salted digests, type and shape, typical mistakes' fingerprints, hints and the side
+of the answer they err on, the question's own hint and the earlier questions it uses), and no line of
+code and no expected value. :func:`find_key` says which file a check uses and
 :func:`records_for` gives its records for a variant.
 """
 
@@ -25,11 +26,24 @@ from lifecycle_lib.exercises.compare import Expected, record
 from lifecycle_lib.exercises.errors import KeyProblem
 from lifecycle_lib.exercises.format import QUESTION_ID, make_key, parse_solution
 
-__all__ = ["KEY_FORMAT", "PUBLIC_VARIANTS", "check_file_text", "read_check_file", "records_for", "find_key",
-           "expected_answers"]
+__all__ = [
+    "KEY_FORMAT",
+    "READABLE_FORMATS",
+    "PUBLIC_VARIANTS",
+    "check_file_text",
+    "read_check_file",
+    "records_for",
+    "find_key",
+    "expected_answers",
+]
 
-#: The ``format`` of every check file.
-KEY_FORMAT = "lifecycle-check 2"
+#: The ``format`` of every check file written. Format 3 adds to each question the way each typical
+#: mistake differs from the answer, the question's own hint and the earlier questions it uses.
+KEY_FORMAT = "lifecycle-check 3"
+
+#: The formats a check reads: this one, and format 2, whose records lack what format 3 added (a check
+#: with one names the question's hint or a general cause instead of the typical mistakes' sides).
+READABLE_FORMATS = ("lifecycle-check 2", KEY_FORMAT)
 
 #: The variants the public ``exercises/`` carry: 0 as handed out, 1 and 2 for a fresh try.
 PUBLIC_VARIANTS = (0, 1, 2)
@@ -39,7 +53,7 @@ def _salt(exercise: str, variant: int, qid: str, owner: str) -> str:
     return hashlib.sha256(f"{KEY_FORMAT}\n{owner}\n{exercise}\n{variant}\n{qid}".encode()).hexdigest()[:32]
 
 
-def check_file_text(key: dict, variants, *, owner: str = "") -> str:
+def check_file_text(key: dict, variants, *, owner: str = "", answers: dict | None = None) -> str:
     """The text of the check file for ``variants`` of an exercise: records only, no code, no values.
 
     Parameters
@@ -51,6 +65,9 @@ def check_file_text(key: dict, variants, *, owner: str = "") -> str:
         The variants the file serves.
     owner : str, default ""
         Whose file it is (a student's name), mixed into every salt.
+    answers : dict, optional
+        ``{variant: expected_answers(key, variant)}`` already computed (the build and ``assign``
+        compute them once to check the mistakes too); a variant missing from it is run here.
 
     Returns
     -------
@@ -74,9 +91,11 @@ def check_file_text(key: dict, variants, *, owner: str = "") -> str:
     """
     variants_out = {}
     for variant in variants:
-        answers = expected_answers(key, int(variant))
+        computed = (answers or {}).get(int(variant))
+        if computed is None:
+            computed = expected_answers(key, int(variant))
         records = {}
-        for qid, expected in answers.items():
+        for qid, expected in computed.items():
             try:
                 records[qid] = record(expected, salt=_salt(key["exercise"], int(variant), qid, owner))
             except TypeError as exc:
@@ -102,7 +121,8 @@ def read_check_file(path) -> dict:
     Raises
     ------
     KeyProblem
-        When the file is not a check file of this format.
+        When the file is not a check file, or one of a format this version cannot read (see
+        :data:`READABLE_FORMATS`); the message says which and what to do.
 
     Examples
     --------
@@ -113,15 +133,28 @@ def read_check_file(path) -> dict:
     Traceback (most recent call last):
     ...
     lifecycle_lib.exercises.errors.KeyProblem: 01_demo.key is not a check file of this course ...
+    >>> _ = path.write_text('{"format": "lifecycle-check 1", "variants": {}}')
+    >>> read_check_file(path)
+    Traceback (most recent call last):
+    ...
+    lifecycle_lib.exercises.errors.KeyProblem: 01_demo.key is a check file of another version of the course's tools (format 'lifecycle-check 1'; this version reads 'lifecycle-check 2' and 'lifecycle-check 3'). ...
     """
     path = Path(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError, UnicodeDecodeError):
         data = None
-    if not isinstance(data, dict) or data.get("format") != KEY_FORMAT or not isinstance(data.get("variants"), dict):
-        raise KeyProblem(f"{path.name} is not a check file of this course (format {KEY_FORMAT!r}). "
-                         f"Regenerate it with 'lifecycle exercises build', or ask for the .keys folder that came with the notebook.")
+    fix = "Regenerate it with 'lifecycle exercises build', or ask for the .keys folder that came with the notebook."
+    found = data.get("format") if isinstance(data, dict) else None
+    if isinstance(found, str) and found.startswith("lifecycle-check") and found not in READABLE_FORMATS:
+        readable = " and ".join(repr(f) for f in READABLE_FORMATS)
+        raise KeyProblem(
+            f"{path.name} is a check file of another version of the course's tools (format {found!r}; "
+            f"this version reads {readable}). {fix} If the notebook came with it, update the course "
+            f"package (lifecycle_lib) to the version of the notebook."
+        )
+    if found not in READABLE_FORMATS or not isinstance(data.get("variants"), dict):
+        raise KeyProblem(f"{path.name} is not a check file of this course (format {KEY_FORMAT!r}). {fix}")
     return data
 
 
@@ -155,7 +188,7 @@ def records_for(path, variant) -> dict:
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "01_demo.key"
     >>> _ = path.write_text(check_file_text(key, [4]))
     >>> sorted(records_for(path, 4)["q01_1"])
-    ['answer', 'explain', 'fp', 'mistakes', 'points', 'rounds', 'salt']
+    ['answer', 'explain', 'fp', 'mistakes', 'points', 'question_hint', 'rounds', 'salt', 'uses']
     >>> records_for(path, 0)
     Traceback (most recent call last):
     ...
@@ -179,7 +212,9 @@ def records_for(path, variant) -> dict:
 def _number_of(qid: str) -> str:
     m = QUESTION_ID.match(str(qid))
     if not m:
-        raise KeyProblem(f"{qid!r} is not a question id (expected the form 'q07_2'). Check cells must read exactly check(\"qNN_K\", variable).")
+        raise KeyProblem(
+            f"{qid!r} is not a question id (expected the form 'q07_2'). Check cells must read exactly check(\"qNN_K\", variable)."
+        )
     return m.group(1)
 
 
@@ -277,8 +312,9 @@ def expected_answers(source, variant: int = 0) -> dict[str, Expected]:
     ``source`` is a code key (:func:`lifecycle_lib.exercises.format.make_key`) or a solution
     notebook; check files hold no code, so they cannot be run. Setup and answer cells run in
     order in one namespace (with ``variant`` set after the parameters cell); each mistake cell runs in
-    a copy of it, so it cannot change what later questions see. Output the code prints is discarded
-    and figures it opens are closed.
+    a copy of it, so it cannot change what later questions see, and one that raises is listed in
+    ``unrun`` with its error instead of ``mistakes``. Output the code prints is discarded and figures
+    it opens are closed.
 
     Parameters
     ----------
@@ -310,8 +346,8 @@ def expected_answers(source, variant: int = 0) -> dict[str, Expected]:
     >>> answers = expected_answers(key, variant=2)
     >>> answers
     {'q01_1': Expected(q01_1: n = a number, 1 typical mistake(s), 1 point(s))}
-    >>> answers["q01_1"].value, answers["q01_1"].mistakes
-    (5, [(6, 'Add, do not multiply.')])
+    >>> answers["q01_1"].value, answers["q01_1"].mistakes, answers["q01_1"].unrun
+    (5, [(6, 'Add, do not multiply.')], [])
     """
     key = source if isinstance(source, dict) else make_key(parse_solution(Path(source)))
     namespace: dict = {"__name__": "__lifecycle_key__"}
@@ -339,6 +375,8 @@ def expected_answers(source, variant: int = 0) -> dict[str, Expected]:
                     spec=q.get("compare") or {},
                     points=q.get("points", 1),
                     explain=q.get("explain"),
+                    question_hint=q.get("hint"),
+                    uses=[dict(u) for u in q.get("uses") or []],
                 )
             elif kind == "mistake":
                 q = questions[cell["id"]]
@@ -346,7 +384,8 @@ def expected_answers(source, variant: int = 0) -> dict[str, Expected]:
                 try:
                     exec(compile(code, f"<{cell['id']} mistake>", "exec"), forked)
                     value = forked.get(q["answer"])
-                except Exception:  # a mistake that cannot run for this variant is simply not recognised
+                except Exception as exc:  # a mistake that cannot run for this variant is not recognised
+                    results[cell["id"]].unrun.append((cell["hint"], f"{type(exc).__name__}: {exc}"))
                     continue
                 results[cell["id"]].mistakes.append((value, cell["hint"]))
     _close_new_figures(figures_before)

@@ -25,8 +25,18 @@ import sys
 
 from lifecycle_lib.exercises.kinds import plain_item
 
-__all__ = ["SLOW_ROUNDS", "Tolerance", "number_token", "number_candidates", "item_token", "value_token",
-           "value_candidates", "digest", "seal", "unseal"]
+__all__ = [
+    "SLOW_ROUNDS",
+    "Tolerance",
+    "number_token",
+    "number_candidates",
+    "item_token",
+    "value_token",
+    "value_candidates",
+    "digest",
+    "seal",
+    "unseal",
+]
 
 #: PBKDF2 rounds for the digest of a value that stands alone (about 3 ms each).
 SLOW_ROUNDS = 5000
@@ -171,7 +181,13 @@ def number_candidates(x, tol: Tolerance) -> list[str]:
     """
     value = _as_float(x)
     if value is None:
-        return ["+inf"] if isinstance(x, numbers.Integral) and x > 0 else ["-inf"] if isinstance(x, numbers.Integral) else []
+        return (
+            ["+inf"]
+            if isinstance(x, numbers.Integral) and x > 0
+            else ["-inf"]
+            if isinstance(x, numbers.Integral)
+            else []
+        )
     special = _special(value)
     if special:
         return [special]
@@ -354,7 +370,9 @@ def digest(salt: str, token: str, rounds: int = 1) -> str:
 
 
 def _stream(salt: str, secret: str, size: int) -> bytes:
-    return hashlib.shake_256(b"explain\0" + bytes.fromhex(salt) + b"\0" + secret.encode("utf-8", "surrogatepass")).digest(size + 8)
+    return hashlib.shake_256(
+        b"explain\0" + bytes.fromhex(salt) + b"\0" + secret.encode("utf-8", "surrogatepass")
+    ).digest(size + 8)
 
 
 def seal(text: str, salt: str, secret: str) -> str:

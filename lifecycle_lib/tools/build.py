@@ -3,10 +3,13 @@
 Authors edit only ``solutions/NN_name.ipynb`` (the format is in ``solutions/README.md`` and
 :mod:`lifecycle_lib.exercises.format`). :func:`build` turns each into ``exercises/NN_name.ipynb``
 (answers blanked, mistake cells removed, outputs cleared) and ``exercises/.keys/NN_name.key`` (what
-the self-check needs, encoded). Before writing anything it executes, each in a fresh kernel and in
+the self-check needs, encoded). Before writing anything it runs, in this process and without a
+kernel, every solution for every variant the keys carry (:data:`PUBLIC_VARIANTS`) with each typical
+mistake, and makes sure every check rejects every mistake with that mistake's own hint on every one
+of those variants (:func:`mistake_clashes`); then it executes, each in a fresh kernel and in
 parallel, every solution (all its checks must pass) and every blank exercise (all its checks must
-fail, nothing else may fail); it also runs each typical mistake and makes sure its check rejects it.
-Any failure stops the build with a message naming the notebook and the question.
+fail, nothing else may fail). Any failure stops the build with a message naming the notebook, the
+question, the mistake's hint and the variant.
 
 Generation reads and writes notebooks as plain JSON, so importing this module stays light;
 execution imports ``nbclient`` only when it runs.
@@ -16,12 +19,13 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from lifecycle_lib._util.notebooks import LESSON_NAME, cell_source
 from lifecycle_lib._util.paths import REPO_ROOT
 from lifecycle_lib.errors import UsageError
-from lifecycle_lib.exercises.compare import diagnose
+from lifecycle_lib.exercises.compare import judge_record, record
 from lifecycle_lib.exercises.errors import KeyProblem
 from lifecycle_lib.exercises.format import (
     BEGIN_SOLUTION,
@@ -39,6 +43,9 @@ from lifecycle_lib.exercises.keys import PUBLIC_VARIANTS, check_file_text, expec
 __all__ = [
     "BuildError",
     "HOW_TO_CHECK_ID",
+    "MistakeClash",
+    "mistake_clashes",
+    "public_answers",
     "exercise_notebook",
     "dumps_notebook",
     "find_solutions",
@@ -79,12 +86,14 @@ def _how_to_check(exercise: Exercise) -> dict:
     text = (
         "### How to check your work\n"
         "\n"
-        "Each question ends with a check cell, `check(\"qNN_K\", your_variable)`. Run the answer cell, then the check:\n"
+        'Each question ends with a check cell, `check("qNN_K", your_variable)`. Run the answer cell, then the check:\n'
         "it prints a confirmation when your answer is right, and an error that explains what differs when it is not.\n"
         "The checks know the right answers for your data variant (the `variant` in the parameters cell) only by their\n"
-        "fingerprints, not the answers themselves: they tell you what kind of answer is expected and which typical\n"
-        "mistake you made, but not by how much a number is off. Leave the variant as it is in a notebook your\n"
-        "instructor gave you; in the course's own copy you may set it to 1 or 2 for fresh data to practise on.\n"
+        "fingerprints, not the answers themselves: they tell you what kind of answer is expected, how yours differs\n"
+        "and what usually causes that (the typical mistake you made, when it is one they know), and when an answer\n"
+        "builds on an earlier one that is not right yet; not by how much a number is off. Leave the variant as it is\n"
+        "in a notebook your instructor gave you; in the course's own copy you may set it to 1 or 2 for fresh data to\n"
+        "practise on.\n"
         "\n"
         "To check the whole notebook at once, save it and run in a terminal, in the folder of this notebook:\n"
         "\n"
@@ -146,7 +155,11 @@ def exercise_notebook(exercise: Exercise) -> dict:
         tags = cell_tags(cell)
         if "mistake" in tags:
             continue
-        new = {"cell_type": cell["cell_type"], "metadata": json.loads(json.dumps(cell.get("metadata", {}))), "source": cell_source(cell)}
+        new = {
+            "cell_type": cell["cell_type"],
+            "metadata": json.loads(json.dumps(cell.get("metadata", {}))),
+            "source": cell_source(cell),
+        }
         new["id"] = cell.get("id") or f"cell-{len(out_cells)}"
         if cell["cell_type"] == "code":
             new["execution_count"] = None
@@ -235,7 +248,9 @@ def find_solutions(source) -> list:
     """
     folder = Path(source)
     if not folder.is_dir():
-        raise UsageError(f"{folder}: no such folder of solution notebooks. Fix: pass --source with the folder that holds NN_name.ipynb files.")
+        raise UsageError(
+            f"{folder}: no such folder of solution notebooks. Fix: pass --source with the folder that holds NN_name.ipynb files."
+        )
     found = sorted(p for p in folder.iterdir() if LESSON_NAME.match(p.name))
     if not found:
         raise UsageError(f"{folder}: holds no solution notebooks named NN_name.ipynb.")
@@ -276,7 +291,9 @@ def _judge_run(name: str, kind: str, nb: dict) -> list:
                 problems.append(f"{where}: the check passes on the blank exercise, so the blank gives the answer away.")
             elif errors[0].get("ename") not in ("NotAnswered", "WrongAnswer"):
                 e = errors[0]
-                problems.append(f"{where}: on the blank exercise the check fails with {e.get('ename')}: {_strip_ansi(e.get('evalue', ''))} instead of asking for an answer.")
+                problems.append(
+                    f"{where}: on the blank exercise the check fails with {e.get('ename')}: {_strip_ansi(e.get('evalue', ''))} instead of asking for an answer."
+                )
         elif kind == "blank" and errors:
             e = errors[0]
             problems.append(
@@ -290,29 +307,169 @@ def _strip_ansi(text: str) -> str:
     return re.sub(r"\x1b\[[0-9;]*m", "", text).strip().splitlines()[0] if text.strip() else ""
 
 
-def _verify_mistakes(exercise: Exercise, key: dict) -> list:
-    """Run every mistake in this process and make sure its check rejects it with its own hint."""
-    problems = []
-    try:
-        answers = expected_answers(key, variant=0)
-    except KeyProblem as exc:
-        return [f"{exercise.name}.ipynb: {exc}"]
-    for q in exercise.questions:
-        exp = answers[q.id]
-        if q.kind == "choice":
-            options = q.compare.get("options", [])
-            if exp.value not in options:
-                problems.append(f"{exercise.name}.ipynb, {q.id}: the reference answer {exp.value!r} is not one of the options {options}.")
-        if len(exp.mistakes) != len(q.mistakes):
-            failed = [m.hint for m in q.mistakes if m.hint not in [h for _, h in exp.mistakes]]
-            problems.append(f"{exercise.name}.ipynb, {q.id}: a mistake cell raises instead of computing a wrong answer (hint {failed[0]!r}).")
+_LOCAL_SALT = "6275696c64"  # for records that never leave this process
+
+
+@dataclass(frozen=True)
+class MistakeClash:
+    """A typical mistake that its check does not recognise for one variant.
+
+    ``problem`` is ``"passes"`` (the check accepts the mistake's value), ``"collides"`` (its value is
+    taken for the earlier mistake whose hint is ``other``, so its own hint is never shown) or
+    ``"raises"`` (the mistake's code fails for this variant; ``other`` holds the error).
+
+    Parameters
+    ----------
+    qid : str
+        The question.
+    hint : str
+        The mistake's hint, which names it.
+    variant : int
+        The data variant.
+    problem : str
+        ``"passes"``, ``"collides"`` or ``"raises"``.
+    other : str, optional
+        The hint it collides with, or the error it raises.
+
+    Examples
+    --------
+    >>> clash = MistakeClash("q01_1", "Add, do not multiply.", 3, "passes")
+    >>> clash.describe("01_demo")
+    "01_demo.ipynb, q01_1, variant 3: the mistake with hint 'Add, do not multiply.' passes the check; it is not a mistake for this variant (or compare is too lenient)."
+    """
+
+    qid: str
+    hint: str
+    variant: int
+    problem: str
+    other: str | None = None
+
+    def describe(self, exercise: str) -> str:
+        """The sentence that names the notebook, the question, the mistake's hint, the variant and the problem.
+
+        Parameters
+        ----------
+        exercise : str
+            The exercise's name, e.g. ``07_active_returning_at_risk``.
+
+        Returns
+        -------
+        str
+            One line for the author.
+        """
+        where = f"{exercise}.ipynb, {self.qid}, variant {self.variant}: the mistake with hint {self.hint!r}"
+        if self.problem == "passes":
+            return f"{where} passes the check; it is not a mistake for this variant (or compare is too lenient)."
+        if self.problem == "collides":
+            return (
+                f"{where} gives a value the check takes for the earlier mistake with hint {self.other!r}, "
+                f"so its own hint is never shown; make the two mistakes differ on this variant."
+            )
+        return f"{where} raises ({self.other}) instead of computing a wrong answer."
+
+
+def mistake_clashes(answers: dict, variant: int) -> list:
+    """Every typical mistake of an exercise that its check does not recognise with its own hint, for one variant.
+
+    Parameters
+    ----------
+    answers : dict of str to Expected
+        :func:`lifecycle_lib.exercises.keys.expected_answers` of the exercise for ``variant``.
+    variant : int
+        The variant they were computed for (named in each clash).
+
+    Returns
+    -------
+    list of MistakeClash
+        In question order; empty when every mistake is recognised.
+
+    Examples
+    --------
+    >>> key = {"exercise": "01_demo",
+    ...        "cells": [{"kind": "parameters", "source": "variant = 0"},
+    ...                  {"kind": "answer", "id": "q01_1", "source": "n = 3 + variant"},
+    ...                  {"kind": "mistake", "id": "q01_1", "source": "n = 3 * variant", "hint": "Add, do not multiply."}],
+    ...        "questions": {"q01_1": {"answer": "n", "compare": {}, "points": 1, "explain": None}}}
+    >>> mistake_clashes(expected_answers(key, 2), 2)
+    []
+
+    Made "right" for variant 1, the same mistake passes there:
+
+    >>> key["cells"][2]["source"] = "n = 3 * variant if variant != 1 else 4"
+    >>> mistake_clashes(expected_answers(key, 1), 1)
+    [MistakeClash(qid='q01_1', hint='Add, do not multiply.', variant=1, problem='passes', other=None)]
+    """
+    clashes = []
+    for qid, exp in answers.items():
+        for hint, error in exp.unrun:
+            clashes.append(MistakeClash(qid, hint, int(variant), "raises", error))
+        if not exp.mistakes:
             continue
+        rec = record(exp, salt=_LOCAL_SALT, rounds=1)
         for value, hint in exp.mistakes:
-            verdict = diagnose(exp, value)
+            verdict = judge_record(rec, value)[0]
             if verdict.ok:
-                problems.append(f"{exercise.name}.ipynb, {q.id}: the mistake with hint {hint!r} passes the check; it is not a mistake for variant 0 (or compare is too lenient).")
+                clashes.append(MistakeClash(qid, hint, int(variant), "passes"))
             elif verdict.hint != hint:
-                problems.append(f"{exercise.name}.ipynb, {q.id}: the mistake with hint {hint!r} gives the same value as an earlier mistake, so its hint is never shown.")
+                clashes.append(MistakeClash(qid, hint, int(variant), "collides", verdict.hint))
+    return clashes
+
+
+def public_answers(exercise: Exercise, variants=PUBLIC_VARIANTS) -> dict | KeyProblem:
+    """The expected answers of an exercise for each variant its public key carries, computed once.
+
+    Parameters
+    ----------
+    exercise : Exercise
+        A parsed solution.
+    variants : iterable of int, default PUBLIC_VARIANTS
+        The variants to compute.
+
+    Returns
+    -------
+    dict or KeyProblem
+        ``{variant: {question id: Expected}}``, or the problem that stopped the solution for a
+        variant (returned, not raised, so that a build can report every notebook at once).
+
+    Examples
+    --------
+    >>> import json, pathlib, tempfile
+    >>> source = pathlib.Path(tempfile.mkdtemp())
+    >>> def cell(kind, source, tags=(), **lifecycle):
+    ...     return {"cell_type": kind, "metadata": {"tags": list(tags), "lifecycle": lifecycle}, "source": source}
+    >>> cells = [cell("code", "variant = 0", ["parameters"]),
+    ...          cell("markdown", "**q01_1** (2 points) What is 3 plus the variant?", ["question"], id="q01_1", points=2),
+    ...          cell("code", "n = 3 + variant", ["answer"], id="q01_1", answer="n"),
+    ...          cell("code", "n = 3 * variant", ["mistake", "nbval-skip"], id="q01_1", hint="Add, do not multiply."),
+    ...          cell("code", 'check("q01_1", n)', ["check"], id="q01_1")]
+    >>> _ = (source / "01_demo.ipynb").write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    >>> answers = public_answers(parse_solution(source / "01_demo.ipynb"))
+    >>> {variant: found["q01_1"].value for variant, found in answers.items()}
+    {0: 3, 1: 4, 2: 5}
+    """
+    key = make_key(exercise)
+    try:
+        return {int(v): expected_answers(key, int(v)) for v in variants}
+    except KeyProblem as exc:
+        return exc
+
+
+def _verify_mistakes(exercise: Exercise, answers: dict | KeyProblem) -> list:
+    """Problems of the mistakes and options of one exercise, on every variant of ``answers``."""
+    if isinstance(answers, KeyProblem):
+        return [f"{exercise.name}.ipynb: {answers}"]
+    problems = []
+    for variant, found in answers.items():
+        for q in exercise.questions:
+            if q.kind != "choice":
+                continue
+            options = q.compare.get("options", [])
+            if found[q.id].value not in options:
+                problems.append(
+                    f"{exercise.name}.ipynb, {q.id}, variant {variant}: the reference answer "
+                    f"{found[q.id].value!r} is not one of the options {options}."
+                )
+        problems.extend(clash.describe(exercise.name) for clash in mistake_clashes(found, variant))
     return problems
 
 
@@ -324,12 +481,12 @@ def _execute_all(jobs, timeout, workers):
     return execute_notebooks(runs, timeout=timeout, workers=workers, allow_errors=True, return_exceptions=True)
 
 
-def verify(exercises: list, *, timeout: float = 600, workers: int | None = None) -> list:
+def verify(exercises: list, *, timeout: float = 600, workers: int | None = None, answers: dict | None = None) -> list:
     """Execute every solution and every blank exercise in a fresh kernel each; return the problems found.
 
-    Every mistake must be rejected with its own hint (checked first, in this process, without
-    kernels); solutions must pass all their checks and raise nowhere; blank exercises must fail every
-    check (asking for an answer) and nothing else.
+    Every mistake must be rejected with its own hint on every public variant (checked first, in
+    this process, without kernels: see :func:`mistake_clashes`); solutions must pass all their checks
+    and raise nowhere; blank exercises must fail every check (asking for an answer) and nothing else.
 
     Parameters
     ----------
@@ -339,16 +496,18 @@ def verify(exercises: list, *, timeout: float = 600, workers: int | None = None)
         Seconds each cell of each notebook may run.
     workers : int, optional
         Notebooks executed at once (default: None, the number of cores).
+    answers : dict, optional
+        ``{exercise name: public_answers(exercise)}`` when already computed.
 
     Returns
     -------
     list of str
-        One message per problem, naming the notebook and the question; an empty list means the
-        exercises may be written.
+        One message per problem, naming the notebook, the question and (for a mistake) its hint
+        and the variant; an empty list means the exercises may be written.
 
     Examples
     --------
-    A "mistake" that gives the right answer for variant 0 is caught by the first, kernel-free pass:
+    A "mistake" that gives the right answer for a variant is caught by the first, kernel-free pass:
 
     >>> import json, pathlib, tempfile
     >>> source = pathlib.Path(tempfile.mkdtemp())
@@ -362,22 +521,30 @@ def verify(exercises: list, *, timeout: float = 600, workers: int | None = None)
     ...          cell("code", 'check("q01_1", n)', ["check"], id="q01_1")]
     >>> _ = (source / "01_demo.ipynb").write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
     >>> exercise = parse_solution(source / "01_demo.ipynb")
-    >>> exercise.notebook["cells"][4]["source"] = "n = variant + 3"  # the mistake cell, now right for variant 0
+    >>> exercise.notebook["cells"][4]["source"] = "n = 3 * variant if variant != 0 else 3"  # now right for variant 0
     >>> verify([exercise])
-    ["01_demo.ipynb, q01_1: the mistake with hint 'Add, do not multiply.' passes the check; it is not a mistake for variant 0 (or compare is too lenient)."]
+    ["01_demo.ipynb, q01_1, variant 0: the mistake with hint 'Add, do not multiply.' passes the check; it is not a mistake for this variant (or compare is too lenient)."]
+
+    One that is right for one of the other public variants only is caught too:
+
+    >>> exercise.notebook["cells"][4]["source"] = "n = 3 * variant if variant != 1 else 4"
+    >>> verify([exercise])
+    ["01_demo.ipynb, q01_1, variant 1: the mistake with hint 'Add, do not multiply.' passes the check; it is not a mistake for this variant (or compare is too lenient)."]
     """
     import tempfile
 
-    # the cheap checks first: a wrong mistake or option is reported without starting any kernel
+    # the cheap checks first: a wrong mistake or option, on any public variant, is reported without starting any kernel
+    if answers is None:
+        answers = {ex.name: public_answers(ex) for ex in exercises}
     problems: list = []
     for ex in exercises:
-        problems.extend(_verify_mistakes(ex, make_key(ex)))
+        problems.extend(_verify_mistakes(ex, answers[ex.name]))
     if problems:
         return problems
     jobs, labels = [], []
     with tempfile.TemporaryDirectory(prefix="lifecycle-build-") as tmp:
         for ex in exercises:
-            key_text = check_file_text(make_key(ex), [0])
+            key_text = check_file_text(make_key(ex), [0], answers=answers[ex.name])
             for kind, nb in (("solution", _runnable_solution(ex)), ("blank", exercise_notebook(ex))):
                 folder = Path(tmp) / kind / ex.name
                 (folder / ".keys").mkdir(parents=True)
@@ -391,12 +558,15 @@ def verify(exercises: list, *, timeout: float = 600, workers: int | None = None)
     return problems
 
 
-def _generate(solutions: list) -> dict:
+def _generate(solutions: list, answers: dict | None = None) -> dict:
     """{relative path: text} of everything the build writes for these parsed solutions."""
     files = {}
     for ex in solutions:
+        computed = (answers or {}).get(ex.name)
+        if isinstance(computed, KeyProblem):
+            raise computed
         files[f"{ex.name}.ipynb"] = dumps_notebook(exercise_notebook(ex))
-        files[f".keys/{ex.name}.key"] = check_file_text(make_key(ex), PUBLIC_VARIANTS)
+        files[f".keys/{ex.name}.key"] = check_file_text(make_key(ex), PUBLIC_VARIANTS, answers=computed)
     return files
 
 
@@ -413,13 +583,22 @@ def _existing(out: Path) -> dict:
     return files
 
 
-def build(source=None, out=None, check_only: bool = False, *, execute: bool = True, timeout: float = 600,
-          workers: int | None = None) -> list:
+def build(
+    source=None,
+    out=None,
+    check_only: bool = False,
+    *,
+    execute: bool = True,
+    timeout: float = 600,
+    workers: int | None = None,
+) -> list:
     """Generate exercise notebooks and keys from solution notebooks; refuse if any check is wrong.
 
-    ``source`` defaults to the repository's ``solutions/``, ``out`` to ``exercises/``. With
-    ``execute`` (the default) every solution and blank runs first (see :func:`verify`) and a
-    :class:`BuildError` listing every problem stops the build before anything is written.
+    ``source`` defaults to the repository's ``solutions/``, ``out`` to ``exercises/``. Every
+    typical mistake is first checked on every public variant, without kernels (see
+    :func:`mistake_clashes`); with ``execute`` (the default) every solution and blank then runs in a
+    kernel (see :func:`verify`). A :class:`BuildError` listing every problem stops the build before
+    anything is written.
     With ``check_only`` nothing is written: the return value lists the files of ``out`` that differ
     from a fresh build (empty when ``out`` is up to date). Otherwise it lists the files written.
     Output is deterministic: the same solutions give the same bytes. Exercise notebooks without a
@@ -435,7 +614,8 @@ def build(source=None, out=None, check_only: bool = False, *, execute: bool = Tr
     check_only : bool, default False
         Write nothing; list the differences instead.
     execute : bool, default True
-        Run every solution and blank in kernels first (see :func:`verify`).
+        Run every solution and blank in kernels first (see :func:`verify`); without it only the
+        kernel-free checks of the mistakes run.
     timeout : float, default 600
         Seconds a cell may run.
     workers : int, optional
@@ -453,7 +633,8 @@ def build(source=None, out=None, check_only: bool = False, *, execute: bool = Tr
 
     Examples
     --------
-    ``execute=False`` skips the kernels (``lifecycle exercises build`` always runs them):
+    ``execute=False`` skips the kernels (``lifecycle exercises build`` always runs them), not the
+    checks of the mistakes:
 
     >>> import json, pathlib, tempfile
     >>> source = pathlib.Path(tempfile.mkdtemp())
@@ -475,11 +656,14 @@ def build(source=None, out=None, check_only: bool = False, *, execute: bool = Tr
     source = Path(source) if source else REPO_ROOT / "solutions"
     out = Path(out) if out else REPO_ROOT / "exercises"
     solutions = [parse_solution(p) for p in find_solutions(source)]
+    answers = {ex.name: public_answers(ex) for ex in solutions}  # once: for the checks and for the keys
     if execute:
-        problems = verify(solutions, timeout=timeout, workers=workers)
-        if problems:
-            raise BuildError("exercises not written; fix the solutions first:\n  " + "\n  ".join(problems))
-    files = _generate(solutions)
+        problems = verify(solutions, timeout=timeout, workers=workers, answers=answers)
+    else:
+        problems = [problem for ex in solutions for problem in _verify_mistakes(ex, answers[ex.name])]
+    if problems:
+        raise BuildError("exercises not written; fix the solutions first:\n  " + "\n  ".join(problems))
+    files = _generate(solutions, answers)
     existing = _existing(out)
     if check_only:
         differences = []
@@ -489,7 +673,9 @@ def build(source=None, out=None, check_only: bool = False, *, execute: bool = Tr
             elif rel not in files:
                 differences.append(f"{out / rel}: has no solution in {source} (delete it, or restore the solution)")
             elif files[rel] != existing[rel]:
-                differences.append(f"{out / rel}: differs from what {source} generates (run 'lifecycle exercises build')")
+                differences.append(
+                    f"{out / rel}: differs from what {source} generates (run 'lifecycle exercises build')"
+                )
         return differences
     (out / ".keys").mkdir(parents=True, exist_ok=True)
     written = []
