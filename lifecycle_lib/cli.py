@@ -93,8 +93,10 @@ def _grade(args):
 
 
 def _report(args):
+    from lifecycle_lib.data import _engine
     from lifecycle_lib.tools import report
 
+    _engine.free_large_blocks_promptly()  # memory freed between the report's steps goes back at once
     page = report.make_report(
         args.orders_file,
         out=args.out,

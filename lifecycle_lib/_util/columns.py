@@ -215,6 +215,12 @@ class IdCodes:
                 rows = np.concatenate(matrices)[first_rows] if len(matrices) > 1 else matrices[0][first_rows]
                 self.index = pd.Index(pd.array(_strings(rows), dtype=pd.StringDtype("pyarrow", na_value=np.nan)),
                                       name=name)
+        elif len(present) == 1 and isinstance(getattr(present[0], "dtype", None), pd.CategoricalDtype):
+            # one categorical column (how the orders reader hands over customer ids): factorizing its
+            # integer codes gives the same codes and order of first appearance as its values would
+            codes, uniques = pd.factorize(present[0], use_na_sentinel=True)
+            self.index = pd.Index(np.asarray(uniques, dtype=object), name=name)
+            self.n = len(self.index)
         else:
             objs = [pd.Series(np.asarray(c, dtype=object)) if not isinstance(c, pd.Series) else c.reset_index(drop=True)
                     for c in present]

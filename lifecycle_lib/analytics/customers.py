@@ -644,21 +644,21 @@ def segment_movement(
     Movement(2024-04-01 to 2024-07-01: not shown, on 01 Apr 2024 the file had 31 customers and 90 days of orders, and RFM segments need at least 50 customers and 90 days)
     """
     require_orders(orders)
-    # only the columns the scores and the requirements read: every cut below copies the lines it keeps
-    orders = orders[[c for c in ("customer_id", "order_date", "amount", "order_id") if c in orders.columns]]
     now = pd.Timestamp(observation_period_end)
     earlier = now - pd.DateOffset(months=months_before)
     needs_customers, needs_days = REQUIREMENTS["customers who ordered"][0], REQUIREMENTS["days of order history"][0]
-    known = orders[orders["order_date"] < earlier.normalize() + pd.Timedelta(days=1)]  # as rfm_movement counts
+    # the lines known at the earlier date, as rfm_movement counts them (a mask: the file is not copied)
+    known = (orders["order_date"] < earlier.normalize() + pd.Timedelta(days=1)).to_numpy()
     reason = None
     if not (requirements(orders).segments if enough is None else enough):
         reason = "the file has too few customers or too short a history for RFM segments"
-    elif known.empty:
+    elif not known.any():
         reason = f"the file has no orders on or before {earlier:%d %b %Y}"
     else:
         # the two counts the segments need, without the orders-per-customer pass of requirements()
-        then = {"customers who ordered": int(known["customer_id"].nunique()),
-                "days of order history": int((known["order_date"].max() - known["order_date"].min()).days)}
+        dates = orders["order_date"].to_numpy()[known]
+        then = {"customers who ordered": int(orders["customer_id"][known].nunique()),
+                "days of order history": int((dates.max() - dates.min()) // np.timedelta64(1, "D"))}
         if then["customers who ordered"] < needs_customers or then["days of order history"] < needs_days:
             reason = (f"on {earlier:%d %b %Y} the file had {then['customers who ordered']:,} customers and "
                       f"{then['days of order history']:,} days of orders, and RFM segments need at least "

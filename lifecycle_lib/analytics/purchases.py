@@ -139,8 +139,13 @@ def products_by_segment(orders: pd.DataFrame, customers: pd.DataFrame, top: int 
     # revenue per (segment, product) pair that occurs, the segment's best ``top`` products first
     ok = (segment >= 0) & (product >= 0)
     pair = segment[ok].astype(np.int64) * n + product[ok]
-    keys, inverse = np.unique(pair, return_inverse=True)
-    pair_revenue = np.bincount(inverse, weights=amount[ok], minlength=len(keys))
+    size = len(categories) * n
+    if size <= 20_000_000:  # few segments x products: one dense count, no sort of the lines
+        keys = np.flatnonzero(np.bincount(pair, minlength=size))
+        pair_revenue = np.bincount(pair, weights=amount[ok], minlength=size)[keys]
+    else:
+        keys, inverse = np.unique(pair, return_inverse=True)
+        pair_revenue = np.bincount(inverse, weights=amount[ok], minlength=len(keys))
     seg_of, prod_of = keys // n, keys % n
     rank = np.empty(n, dtype=np.int64)
     rank[by_name] = np.arange(n)

@@ -256,6 +256,11 @@ def rfm_summary(
 
     codes, uniques = _factorize_ids(ids)
     n_customers = len(uniques)
+    # half the memory of every array below when the numbers fit (they do for any real log)
+    if n_customers < 2**31:
+        codes = codes.astype(np.int32, copy=False)
+    if len(ticks) and ticks.min() > -(2**31) and ticks.max() < 2**31:
+        ticks = ticks.astype(np.int32, copy=False)
     if end is not None:
         keep = ticks <= end
         if not keep.all():
@@ -399,12 +404,17 @@ def rfm_scores(
         monetary = None
         if monetary_value_col:
             _require_columns(data, [monetary_value_col])
-            orders = data
+            # each customer's total spend up to the end: integer codes and one weighted count (no copy
+            # of the lines, no grouping on the ids); a missing amount adds nothing, as in a groupby sum
+            # (rfm_summary has refused missing ids, so every code is a customer)
+            codes, ids = pd.factorize(data[customer_id_col])
+            money = data[monetary_value_col].to_numpy(dtype="float64", na_value=np.nan)
+            take = ~np.isnan(money)
             if observation_period_end is not None:
-                when = pd.to_datetime(orders[datetime_col])
-                orders = orders[when < pd.Timestamp(observation_period_end).normalize() + pd.Timedelta(days=1)]
-            monetary = orders.groupby(customer_id_col, sort=True, observed=True)[monetary_value_col].sum()
-            monetary = monetary.reindex(summary.index)
+                cut = np.datetime64(pd.Timestamp(observation_period_end).normalize() + pd.Timedelta(days=1))
+                take &= _as_naive_datetimes(data[datetime_col], datetime_col) < cut
+            total = np.bincount(codes, weights=np.where(take, money, 0.0), minlength=len(ids))
+            monetary = pd.Series(total, index=pd.Index(ids)).reindex(summary.index)
     out = pd.DataFrame(
         {"days_since": summary["T"] - summary["recency"], "frequency": summary["frequency"]}, index=summary.index
     )
@@ -539,12 +549,13 @@ def rfm_movement(
     now = pd.Timestamp(observation_period_end)
     earlier = now - pd.DateOffset(months=months_before)
 
+    when = pd.to_datetime(data[datetime_col])
+
     def segments_at(end):
-        when = pd.to_datetime(data[datetime_col])
-        known = data[when < end.normalize() + pd.Timedelta(days=1)]
-        if known.empty:
+        # rfm_scores leaves out what came after ``end`` itself, so the lines are not copied here
+        if not (when < end.normalize() + pd.Timedelta(days=1)).any():
             return pd.Series(dtype="object")
-        scores = rfm_scores(known, customer_id_col=customer_id_col, datetime_col=datetime_col,
+        scores = rfm_scores(data, customer_id_col=customer_id_col, datetime_col=datetime_col,
                             monetary_value_col=monetary_value_col, observation_period_end=end)
         return rfm_segments(scores, by=by)["segment"].astype("object")
 

@@ -37,7 +37,16 @@ import pandas as pd
 
 from lifecycle_lib.data.files import _csv_options, _csv_settings, _file_kind
 
-__all__ = ["AUTO_MIN_BYTES", "HEAD_ROWS", "MEMORY_LIMIT", "CsvLines", "Unsupported", "release_memory", "worth_it"]
+__all__ = [
+    "AUTO_MIN_BYTES",
+    "HEAD_ROWS",
+    "MEMORY_LIMIT",
+    "CsvLines",
+    "Unsupported",
+    "free_large_blocks_promptly",
+    "release_memory",
+    "worth_it",
+]
 
 #: With ``engine="auto"``, CSV files at least this large are read with DuckDB (smaller ones with pandas,
 #: which starts faster; benchmarks/README.md has the measurements behind the choice).
@@ -78,6 +87,28 @@ def worth_it(path) -> bool:
             return False
         return _file_kind(path)[0] == "csv"
     except (OSError, TypeError, ValueError):  # DataError is a ValueError: pandas will say what is wrong
+        return False
+
+
+def free_large_blocks_promptly(threshold: int = 1 << 20) -> bool:
+    """Have the C library map every block of ``threshold`` bytes or more on its own, so freeing it returns it at once.
+
+    By default glibc raises that threshold as large blocks are freed, and later arrays of a few
+    tens of MB then come from the heap, where what is freed stays with the process: on a file of
+    ten million lines the report's resident size grew by several hundred MB that way between its
+    steps. Call it once, before the large arrays are made (``lifecycle report`` does). Elsewhere
+    than glibc it does nothing and returns False.
+
+    Examples
+    --------
+    >>> free_large_blocks_promptly() in (True, False)
+    True
+    """
+    try:
+        import ctypes
+
+        return bool(ctypes.CDLL("libc.so.6").mallopt(-3, int(threshold)))  # -3: M_MMAP_THRESHOLD
+    except (OSError, AttributeError):  # not glibc
         return False
 
 
