@@ -3,16 +3,17 @@
 The lessons compute their numbers, and the words that judge them, from the data. Run on the sample of
 another seed (``LIFECYCLE_SAMPLE_SEED``), every cell must still run: a verdict that was written for
 one seed's numbers (an ``idxmax`` assumed to be one group, a share assumed above a threshold) fails
-here, and no shown sentence may contain ``nan`` or ``inf``.
+here, no shown sentence may contain ``nan`` or ``inf``, and every judging word chosen with
+``figures.compare`` / ``interval`` / ``level`` must still be the one its numbers call for and be shown
+by its cell (:func:`lesson_claims.verdict_problems`).
 """
 
 from __future__ import annotations
 
 import re
 
-import nbformat
 import pytest
-from nbclient import NotebookClient
+from lesson_claims import run_lesson, verdict_problems
 
 from lifecycle_lib._util.paths import REPO_ROOT
 from lifecycle_lib.data import datasets
@@ -45,8 +46,7 @@ def test_a_bad_seed_is_named(monkeypatch):
 def test_the_lesson_runs_on_a_second_sample(path, monkeypatch):
     monkeypatch.setenv(datasets.SEED_VARIABLE, str(SECOND_SEED))
     datasets.data_dir()  # generate the second sample once, before the kernel reads it
-    nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    nb, records = run_lesson(path)
     shown = [
         "".join(out["data"]["text/markdown"])
         for cell in nb.cells if cell.cell_type == "code"
@@ -54,3 +54,5 @@ def test_the_lesson_runs_on_a_second_sample(path, monkeypatch):
     ]
     bad = [text[:200] for text in shown if NOT_A_NUMBER.search(text)]
     assert not bad, f"{path.name} shows a missing number on seed {SECOND_SEED}: {bad}"
+    problems = verdict_problems(f"{path.stem} (seed {SECOND_SEED})", nb, records)
+    assert not problems, "\n".join(problems)
