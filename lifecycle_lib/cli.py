@@ -111,6 +111,7 @@ def _report(args):
         rates=args.rates,
         drop_duplicates=not args.keep_duplicate_lines,
         engine=args.engine,
+        currency=args.currency,
     )
     listing = report.customers_csv_path(page)
     print(
@@ -215,6 +216,9 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--product-col", default=None, metavar="COLUMN")
     rep.add_argument("--sheet", default=None, help="Excel sheet name (default: the first)")
     rep.add_argument("--currency-col", default=None, metavar="COLUMN", help="the column with each order's currency")
+    rep.add_argument(
+        "--currency", default=None, metavar="CODE", help="the currency of the amounts (e.g. EUR), for a file that names none"
+    )
     rep.add_argument(
         "--rates",
         default=None,

@@ -102,7 +102,8 @@ def test_the_lessons_parameters_are_the_reports_options():
     names = {node.targets[0].id for node in ast.parse(cell["source"]).body if isinstance(node, ast.Assign)}
     assert names == set(report_parameters("orders.csv")) == {
         "orders_file", "observation_period_end", "customer_id_col", "datetime_col", "monetary_value_col",
-        "order_col", "product_col", "sheet", "currency_col", "rates", "drop_duplicates", "customers_csv"}
+        "order_col", "product_col", "sheet", "currency_col", "rates", "drop_duplicates", "customers_csv",
+        "currency"}
 
 
 def test_as_of_before_first_order_exits_2(tmp_path, capsys):
@@ -628,3 +629,33 @@ def test_the_cdnow_log_reads_as_a_report(tmp_path):
     text = _check_page(out.read_text(encoding="utf-8"))  # no exception name either, even when a fit fails
     assert "How the groups moved since the previous quarter." in text and "Whom to contact first in each group" in text
     _check_customer_list(path, tmp_path / "report_customers.csv")
+
+
+# -- the currency of a file that names none ----------------------------------------------------------
+
+
+def test_a_file_without_a_currency_says_so_and_currency_labels_every_amount(tmp_path, capsys):
+    plain = DATA / "plain_semicolon_de.csv"
+    unnamed = _text(report.make_report(plain, out=tmp_path / "plain.html").read_text(encoding="utf-8"))
+    assert "names no currency" in unnamed and "--currency" in unnamed
+    assert main(["report", str(plain), "--out", str(tmp_path / "eur.html"), "--currency", "eur"]) == 0
+    named = _text((tmp_path / "eur.html").read_text(encoding="utf-8"))
+    assert "names no currency" not in named
+    total = re.search(r"worth ([\d,.]+) (\w+) in total", named)
+    assert total and total.group(2) == "EUR", named[:600]
+    # the same total, now labelled: the option names the currency, it converts nothing
+    assert re.search(rf"worth {re.escape(total.group(1))} in total", unnamed)
+
+
+def test_currency_that_contradicts_the_file_or_is_not_a_code_is_refused(tmp_path, capsys):
+    shopify = DATA / "shopify_orders.csv"  # its Currency column says EUR
+    out = tmp_path / "report.html"
+    assert main(["report", str(shopify), "--out", str(out), "--currency", "USD"]) == 2
+    err = capsys.readouterr().err
+    assert "in EUR, not USD" in err and "shopify_orders.csv" in err and "--rates" in err and err.count("\n") == 1
+    assert main(["report", str(shopify), "--out", str(out), "--currency", "EUR"]) == 0  # agreeing is fine
+    capsys.readouterr()
+    for bad in ("euro", "E1R", ""):
+        assert main(["report", str(shopify), "--out", str(tmp_path / "bad.html"), "--currency", bad]) == 2
+        assert "three-letter code" in capsys.readouterr().err
+    assert not (tmp_path / "bad.html").exists()

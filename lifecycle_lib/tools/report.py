@@ -138,6 +138,7 @@ def report_parameters(
     rates=None,
     drop_duplicates=True,
     customers_csv=None,
+    currency=None,
 ) -> dict:
     """The parameters of the capstone notebook (papermill's) for a file and its column options.
 
@@ -164,6 +165,8 @@ def report_parameters(
         Whether exact duplicate lines are dropped.
     customers_csv : str or Path, optional
         Where the notebook writes the list of every customer.
+    currency : str, optional
+        The currency of the amounts, for a file that names none (``"EUR"``).
 
     Returns
     -------
@@ -190,6 +193,7 @@ def report_parameters(
         "rates": None if rates is None else str(Path(rates).resolve()),
         "drop_duplicates": bool(drop_duplicates),
         "customers_csv": None if customers_csv is None else str(Path(customers_csv).resolve()),
+        "currency": currency,
     }
 
 
@@ -361,6 +365,7 @@ def make_report(
     rates=None,
     drop_duplicates=True,
     engine="auto",
+    currency=None,
 ) -> Path:
     """Write the "who is my customer?" report on ``orders_file`` to ``out``, and the list of every customer beside it.
 
@@ -385,6 +390,9 @@ def make_report(
         How a CSV file is read, as for :func:`lifecycle_lib.data.readers.read_orders`: ``"duckdb"``
         out of core (for files larger than memory), ``"pandas"`` in memory, ``"auto"`` DuckDB for
         large CSV files only. The page is the same either way.
+    currency : str, optional
+        The three-letter code of the amounts' currency for a file that names none, so every amount
+        is labelled; a file that names another currency is refused.
 
     Returns
     -------
@@ -427,6 +435,8 @@ def make_report(
 
     from lifecycle_lib.tools import report_sections
 
+    if currency is not None:
+        report_sections.currency_code(currency)  # a misspelt code fails here, before the file is read
     shop = report_sections.read_shop(
         orders_file,
         observation_period_end,
@@ -440,6 +450,7 @@ def make_report(
         rates=rates,
         drop_duplicates=drop_duplicates,
         engine=engine,
+        currency=currency,
     )
     listing = customers_csv_path(out)
     page = render_page(

@@ -42,9 +42,11 @@ import pandas as pd
 
 from lifecycle_lib.analytics import customer_value, customers, frameworks, purchases, rfm, segments
 from lifecycle_lib.data.readers import read_orders
+from lifecycle_lib.errors import DataError
 from lifecycle_lib.viz import plots
 
 __all__ = [
+    "currency_code",
     "Section",
     "Shop",
     "SAMPLE_NAME",
@@ -391,6 +393,7 @@ def read_shop(
     rates=None,
     drop_duplicates=True,
     engine="auto",
+    currency=None,
 ) -> Shop:
     """Read an orders file with :func:`lifecycle_lib.data.readers.read_orders` and analyse it (:func:`analyse`).
 
@@ -415,6 +418,9 @@ def read_shop(
     engine : str, default "auto"
         How the reader parses and aggregates the file, passed on to
         :func:`~lifecycle_lib.data.readers.read_orders` (``"auto"`` lets it choose).
+    currency : str, optional
+        The three-letter code of the amounts' currency (``"EUR"``), for a file that names none; a
+        file that names another currency is refused.
 
     Returns
     -------
@@ -438,7 +444,49 @@ def read_shop(
                        monetary_value_col=monetary_value_col, order_col=order_col, product_col=product_col,
                        sheet=sheet, observation_period_end=observation_period_end, currency_col=currency_col,
                        rates=rates, drop_duplicates=drop_duplicates, **how)
-    return analyse(data)
+    return analyse(data, currency=_given_currency(currency, data, orders_file))
+
+
+def currency_code(currency) -> str:
+    """A currency named by the user as its upper-case three-letter code, or a DataError that says how to name it.
+
+    Parameters
+    ----------
+    currency : str
+        What the user wrote, e.g. ``"eur"``.
+
+    Returns
+    -------
+    str
+        The code, e.g. ``"EUR"``.
+
+    Examples
+    --------
+    >>> currency_code(" eur ")
+    'EUR'
+    >>> currency_code("euro")
+    Traceback (most recent call last):
+    ...
+    lifecycle_lib.errors.DataError: the currency 'euro' is not a three-letter code. Fix: name it as ISO 4217 does, e.g. --currency EUR, USD or GBP.
+    """
+    code = str(currency).strip().upper()
+    if not re.fullmatch(r"[A-Z]{3}", code):
+        raise DataError(f"the currency {currency!r} is not a three-letter code",
+                        fix="name it as ISO 4217 does, e.g. --currency EUR, USD or GBP")
+    return code
+
+
+def _given_currency(currency, data, orders_file):
+    """The currency the user named for the amounts, checked against the file's own (None: not named)."""
+    if currency is None:
+        return None
+    code = currency_code(currency)
+    if data.currency is not None and data.currency != code:
+        raise DataError(f"the file's amounts are in {data.currency}, not {code}", file=orders_file,
+                        column=data.columns.get("currency"),
+                        fix=f"leave out --currency (the file names its own), or pass --rates with a rate for "
+                            f"{code} to report in it")
+    return code
 
 
 def _code_span(text: str) -> str:
@@ -594,6 +642,9 @@ def file_section(shop: Shop) -> Section:
         f"{_count(about.orders, 'order')} by **{_count(about.customers, 'customer')}** worth "
         f"**{shop.money(about.revenue)}** in total, from {about.first_order:%d %b %Y} to {about.last_order:%d %b %Y} "
         f"({_count(about.days, 'day')}). Everything is seen as of **{shop.as_of:%d %b %Y}**. "
+        + ("" if shop.currency else
+           "The file names no currency, so amounts are shown as plain numbers in whatever currency the shop "
+           "sells in; name it with `--currency` (for example `--currency EUR`) to have every amount labelled. ")
         + ("The file needed no repairs." if not findings else
            f"{_count(findings, 'data-quality finding')} {'is' if findings == 1 else 'are'} listed in section 7."),
         _text_table({"used as": [COLUMN_WORDS.get(k, _plain(k)) for k in data.columns],
