@@ -316,3 +316,32 @@ def test_no_stray_notebooks_outside_the_course_folders():
 def test_the_stray_check_would_notice_an_untitled_notebook(tmp_path):
     (tmp_path / "Untitled.ipynb").write_text("{}", encoding="utf-8")
     assert name_problems(tmp_path / "Untitled.ipynb", new_notebook([]))
+
+
+# -- lessons 01 to 06 draw with the course's own plots and widgets ------------------------------------
+
+
+def _plain_drawing(source: str) -> list[str]:
+    """What in a code cell draws or explores without the course's ``plots`` and ``widgets``."""
+    found = []
+    if re.search(r"^\s*(import matplotlib\.pyplot|from matplotlib import pyplot)", source, re.MULTILINE):
+        found.append("imports matplotlib.pyplot")
+    if re.search(r"\bplt\.subplots?\(", source):
+        found.append("draws with plt.subplots")
+    if re.search(r"\binteract(ive)?\(", source):
+        found.append("explores with ipywidgets.interact")
+    return found
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "notebooks").glob("0[1-6]_*.ipynb")), ids=lambda p: p.stem)
+def test_lessons_01_to_06_draw_with_the_shared_plots_and_widgets(path):
+    cells = [c for c in read_notebook(path)["cells"] if c["cell_type"] == "code"]
+    problems = [f"cell {c.get('id')}: {what}" for c in cells for what in _plain_drawing("".join(c["source"]))]
+    assert not problems, f"{path.name} " + "; ".join(problems)
+
+
+def test_plain_drawing_is_recognised():
+    assert _plain_drawing("import matplotlib.pyplot as plt\nfig, ax = plt.subplots()") == [
+        "imports matplotlib.pyplot", "draws with plt.subplots"]
+    assert _plain_drawing("widgets.interact(show, days=slider)") == ["explores with ipywidgets.interact"]
+    assert _plain_drawing("plots.histogram(gaps, vline=60)\nwidgets.explorer(f, SLIDERS, draw)") == []

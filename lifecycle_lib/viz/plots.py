@@ -400,8 +400,9 @@ def histogram(data, title=None, xlabel=None, ylabel="count", *, bins=None, vline
         The label of the count axis.
     bins : int or sequence of float, optional
         The number of bins or their edges (default: one per whole number for whole numbers, else 20).
-    vline : float or (float, str), optional
-        A value to mark with a dashed vertical line, with an optional label (e.g. ``(7, "the rule: 7")``).
+    vline : float, (float, str) or list of them, optional
+        Values to mark with dashed vertical lines, each with an optional label (e.g. ``(7, "the rule: 7")``,
+        or ``[(30, "30 days"), (60, "60 days")]``).
     figsize : tuple of float, optional
         Width and height in inches.
 
@@ -423,6 +424,9 @@ def histogram(data, title=None, xlabel=None, ylabel="count", *, bins=None, vline
     ['ads', 'word of mouth', 'the rule: 7']
     >>> float(sum(p.get_height() for p in fig.axes[0].patches))  # every value counted once
     7.0
+    >>> fig = histogram(pd.Series([3, 40, 41, 75]), bins=[0, 30, 60, 90], vline=[(30, "30 days"), (60, "60 days")])
+    >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    ['30 days', '60 days']
     """
     import numpy as np
 
@@ -447,8 +451,8 @@ def histogram(data, title=None, xlabel=None, ylabel="count", *, bins=None, vline
             ax.hist(values.to_numpy(), bins=edges, alpha=0.6 if len(groups) > 1 else 0.9,
                     color=PALETTE[number % len(PALETTE)], label=name if len(groups) > 1 and name else "_" + name,
                     edgecolor="white", linewidth=0.5)
-        if vline is not None:
-            _mark(ax, vline, "x")
+        for where in vline if isinstance(vline, list) else [] if vline is None else [vline]:
+            _mark(ax, where, "x")
         _legend(ax, loc="upper right")
         _labels(ax, title, xlabel, ylabel)
     return fig
