@@ -182,10 +182,14 @@ def test_value_summary_falls_back_to_the_rule_and_says_why(table):
     assert value.model == "annual spend x retention" and value.fitted_on is None
     assert value.fallback == "only 2 of 5 customers bought more than once, too few for BG/NBD"  # a and b
     assert value.retention == 2 / 5
-    assert value.method == ("the rule annual spend x retention (40%, the share of customers who bought again), "
-                            "because only 2 of 5 customers bought more than once, too few for BG/NBD")
-    # annual spend = spend over 172 days scaled to a year; then 5 years kept with probability 0.4 each year
-    per_unit_of_spend = 365.25 / 172 * (1 + 0.4 + 0.4**2 + 0.4**3 + 0.4**4)
+    assert value.method == (
+        "the rule annual spend x retention (each customer's spend per year since their first order, and a retention "
+        "of 40%, the share of customers who bought more than once, as the file covers less than two years and cannot "
+        "follow one year's customers into the next), because only 2 of 5 customers bought more than once, too few "
+        "for BG/NBD")
+    # everyone's first order is less than a year old, so the annual spend is the spend so far (a year at
+    # least, never scaled up); then 5 years, kept with probability 0.4 each year
+    per_unit_of_spend = 1 + 0.4 + 0.4**2 + 0.4**3 + 0.4**4
     assert value.five_year.to_dict() == pytest.approx(
         {"a": 100 * per_unit_of_spend, "b": 100 * per_unit_of_spend, "c": 15 * per_unit_of_spend,
          "d": 80 * per_unit_of_spend, "e": 15 * per_unit_of_spend})
@@ -193,6 +197,26 @@ def test_value_summary_falls_back_to_the_rule_and_says_why(table):
     by = value.by_segment
     assert by.loc["Hibernating", "customers"] == 2 and by.loc["Hibernating", "spent so far (mean)"] == 47.5
     assert by.loc["Hibernating", "5-year value (total)"] == pytest.approx(95 * per_unit_of_spend)
+
+
+def test_the_rule_follows_one_years_customers_into_the_next_when_the_file_covers_two_years():
+    """x, y and z bought in the year before last; x and y again in the last year, w only then: retention 2/3."""
+    orders = pd.DataFrame({
+        "customer_id": ["x", "y", "z", "x", "y", "w", "v"],
+        "order_date": pd.to_datetime(["2023-02-01", "2023-06-01", "2023-09-01", "2024-03-01", "2024-05-01",
+                                      "2024-08-01", "2022-12-01"]),
+        "amount": [30.0, 40.0, 50.0, 30.0, 60.0, 20.0, 10.0],
+    })
+    as_of = "2025-01-01"  # the last year is 2024-01-02 to 2024-12-31, the year before last from 2023-01-02
+    value = customer_value.value_summary(orders, customers.customer_table(orders, as_of), as_of)
+    assert value.model == "annual spend x retention"
+    assert value.retention == pytest.approx(2 / 3)  # v's order of 2022 is older than both years
+    assert "the share of the 3 customers of the year before last who bought again in the last year" in value.method
+    # spend per year since each customer's first order: x 60 over 700 days, w 20 over 153 days (a year at least)
+    x_years = (pd.Timestamp(as_of) - pd.Timestamp("2023-02-01")).days / 365.25
+    later_years = 1 + 2 / 3 + (2 / 3) ** 2 + (2 / 3) ** 3 + (2 / 3) ** 4
+    assert value.five_year["x"] == pytest.approx(60 / x_years * later_years)
+    assert value.five_year["w"] == pytest.approx(20 * later_years)
 
 
 def repeat_buyers(n: int = 150, seed: int = 3) -> pd.DataFrame:
@@ -294,9 +318,8 @@ def test_all_one_time_buyers():
     assert table["F"].tolist() == [1] * 5 and table["orders"].tolist() == [1] * 5
     value = customer_value.value_summary(orders, table, AS_OF)
     assert value.retention == 0.0  # nobody bought again: the 5-year value is one year's spend
-    days = (pd.Timestamp("2024-06-15") - pd.Timestamp("2024-01-05")).days  # c's order is the last one
-    assert value.five_year.to_dict() == pytest.approx(
-        {k: v * 365.25 / days for k, v in {"a": 20, "b": 40, "c": 15, "d": 80, "e": 10}.items()})
+    # every first order is less than a year old: a year's spend is what each spent, not scaled up
+    assert value.five_year.to_dict() == pytest.approx({"a": 20, "b": 40, "c": 15, "d": 80, "e": 10})
     promo = purchases.discount_use(orders, table)
     assert promo.hunters == 0 and promo.hunter_share == 0.0
 
@@ -418,7 +441,7 @@ def test_the_action_plan_ranks_the_groups_by_the_value_at_stake(table):
     customer each, so the order of the segments decides; then Hibernating (d 80 + e 15 = 95), About to Sleep 15."""
     value = customer_value.value_summary(shop(), table, AS_OF)
     plan = customers.action_plan(table, value.five_year)
-    per_unit_of_spend = 365.25 / 172 * (1 + 0.4 + 0.4**2 + 0.4**3 + 0.4**4)
+    per_unit_of_spend = 1 + 0.4 + 0.4**2 + 0.4**3 + 0.4**4
     assert plan.table.index.tolist() == ["Champions", "Loyal", "Hibernating", "About to Sleep"]
     assert plan.table["rank"].tolist() == [1, 2, 3, 4] and plan.first == "Champions"
     assert plan.table["customers"].tolist() == [1, 1, 2, 1]

@@ -62,6 +62,8 @@ class Value:
         The top 20% of customers (``top_n`` of them) and their share of revenue.
     p_alive : pandas.Series or None
         Each customer's probability of still being a customer (BG/NBD), None when it was not fitted.
+    retention_is : str or None
+        What ``retention`` is, in words (None when a model was used).
 
     >>> Value(pd.DataFrame(), pd.Series([120.0, 30.0]), pd.DataFrame(), MODELS[2], "the rule", "too few", 0.5,
     ...       None, 1, 0.8)
@@ -79,6 +81,7 @@ class Value:
     top_n: int
     top_share: float
     p_alive: pd.Series | None = None
+    retention_is: str | None = None
 
     def __repr__(self) -> str:
         fallback = f"; fallback: {self.fallback}" if self.fallback else ""
@@ -115,6 +118,27 @@ def _fit_models(summary: pd.DataFrame, hist: pd.DataFrame, fit_sample: int, rand
     return value5["value"], model, fallback, len(fit_on), alive
 
 
+def _yearly_retention(orders: pd.DataFrame, observation_period_end, repeat_share: float) -> tuple[float, str]:
+    """The share of the year-before-last's customers who bought again in the last year, and what it is, in words.
+
+    The year before last counts as seen when the file starts within its first month. A shorter file
+    cannot follow one year's customers into the next: the share of customers who bought more than
+    once (``repeat_share``) stands in, and the words say so.
+    """
+    end = pd.Timestamp(observation_period_end)
+    year = pd.Timedelta(days=365)
+    day = orders["order_date"]
+    if day.min() <= end - 2 * year + pd.Timedelta(days=31):
+        before = pd.unique(orders.loc[(day >= end - 2 * year) & (day < end - year), "customer_id"])
+        if len(before):
+            recent = orders.loc[(day >= end - year) & (day < end), "customer_id"]
+            kept = float(pd.Index(before).isin(pd.unique(recent)).mean())
+            return kept, (f"the share of the {len(before):,} customers of the year before last who bought again "
+                          "in the last year")
+    return repeat_share, ("the share of customers who bought more than once, as the file covers less than two "
+                          "years and cannot follow one year's customers into the next")
+
+
 def value_summary(
     orders: pd.DataFrame,
     customers: pd.DataFrame,
@@ -134,8 +158,10 @@ def value_summary(
     least ``min_days`` days; on a random sample of ``fit_sample`` customers when there are more.
     When the Gamma-Gamma fit runs off to extreme parameters, each customer's own average order value
     replaces it. When there is too little repeat buying, or a fit fails, the value is
-    :func:`lifecycle_lib.analytics.clv.simple_five_year_value` of the customer's annual spend with a
-    retention of the share of customers who bought again (at most 95%). Every fallback is named in
+    :func:`lifecycle_lib.analytics.clv.simple_five_year_value` of the customer's spend per year since
+    their first order (a year at least) with a yearly retention (at most 95%): the share of the
+    customers of the year before last who bought again in the last year, or, in a file shorter than
+    two years, the share of customers who bought again. Every fallback is named in
     :attr:`Value.fallback` and :attr:`Value.method`.
 
     Parameters
@@ -171,12 +197,12 @@ def value_summary(
     >>> value.fallback
     'only 1 of 2 customers bought more than once, too few for BG/NBD'
     >>> value.retention, value.five_year.round(2).to_dict()
-    (0.5, {'a': 387.77, 'b': 96.94})
+    (0.5, {'a': 386.71, 'b': 96.88})
     >>> value.by_segment[["customers", "spent so far (mean)", "5-year value (total)"]].round(2)  # doctest: +NORMALIZE_WHITESPACE
              customers  spent so far (mean)  5-year value (total)
     segment
-    Loyal            1                200.0                387.77
-    New              1                 50.0                 96.94
+    Loyal            1                200.0                386.71
+    New              1                 50.0                 96.88
     """
     require_orders(orders)
     require_customers(customers, ["segment"])
@@ -189,7 +215,7 @@ def value_summary(
                               monetary_value_col="amount", observation_period_end=observation_period_end)
     repeaters = int((summary["frequency"] > 0).sum())
     span_days = (orders["order_date"].max() - orders["order_date"].min()).days
-    five = model = fallback = fitted_on = retention = alive = None
+    five = model = fallback = fitted_on = retention = alive = retention_is = None
     fit_problem = None
     if repeaters >= min_repeaters and len(summary) >= min_customers and span_days >= min_days:
         try:
@@ -197,15 +223,18 @@ def value_summary(
         except Exception as exc:  # a fit that fails is reported, not hidden
             fit_problem = str(exc) or type(exc).__name__
     if model is None:
-        years_seen = max(span_days / clv.DAYS_PER_YEAR, 1 / 12)
-        annual = hist["total_spend"] / years_seen
-        retention = min(0.95, repeaters / len(summary))
+        # each customer's spend per year since their own first order (a year at least, so one recent
+        # order is not multiplied up), not the file's whole span, which undercounts recent customers
+        years_known = np.maximum(summary["T"].reindex(hist.index).to_numpy() / clv.DAYS_PER_YEAR, 1.0)
+        annual = hist["total_spend"] / years_known
+        retention, retention_is = _yearly_retention(orders, observation_period_end, repeaters / len(summary))
+        retention = min(0.95, retention)
         five = pd.Series(clv.simple_five_year_value(annual.to_numpy(), retention), index=annual.index)
         model = MODELS[2]
         fallback = (f"the BG/NBD fit failed ({fit_problem})" if fit_problem else
                     f"only {repeaters:,} of {len(summary):,} customers bought more than once, too few for BG/NBD")
-        method = (f"the rule annual spend x retention ({100 * retention:.0f}%, the share of customers who bought "
-                  f"again), because {fallback}")
+        method = (f"the rule annual spend x retention (each customer's spend per year since their first order, "
+                  f"and a retention of {100 * retention:.0f}%, {retention_is}), because {fallback}")
     else:
         method = model if fallback is None else (
             f"BG/NBD for the number of purchases and each customer's own average order value, because {fallback}")
@@ -221,7 +250,7 @@ def value_summary(
     if alive is not None and not np.isfinite(alive.to_numpy(dtype=float)).all():
         alive = None  # a probability that is not a number is not shown
     return Value(hist, five.rename("five_year_value"), by_segment, model, method, fallback, retention, fitted_on,
-                 top_n, top_share, alive)
+                 top_n, top_share, alive, retention_is if model == MODELS[2] else None)
 
 
 @dataclass(frozen=True)

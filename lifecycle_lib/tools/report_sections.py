@@ -1187,8 +1187,9 @@ def glossary_section(shop: Shop) -> Section:
                                  f"and {needs['days of order history'][1]} days of orders.")
     elif value.retention is not None:
         terms["5-year value"] = (f"what a customer is expected to spend over the next five years, not discounted: "
-                                 f"their spend per year in this file times 1 + r + r² + r³ + r⁴, with a yearly "
-                                 f"retention r of {_pct(value.retention)} (the share of customers who bought again).")
+                                 f"their spend per year since their first order (a year at least) times "
+                                 f"1 + r + r² + r³ + r⁴, with a yearly retention r of {_pct(value.retention)} "
+                                 f"({value.retention_is}).")
     else:
         terms["5-year value"] = (f"what a customer is expected to spend over the next five years, not discounted: "
                                  f"the purchases BG/NBD expects times the spend per purchase "
