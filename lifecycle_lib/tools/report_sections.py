@@ -565,8 +565,8 @@ def _plain_axis(ax, axis: str = "x", integer: bool = False) -> None:
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     target = ax.xaxis if axis == "x" else ax.yaxis
-    if integer:
-        target.set_major_locator(MaxNLocator(integer=True))
+    # a narrow x axis fits about five labels like "8,000" side by side; more run into each other
+    target.set_major_locator(MaxNLocator(nbins=5 if axis == "x" else "auto", integer=integer))
     target.set_major_formatter(FuncFormatter(
         lambda x, _: f"{x:,.0f}" if float(x).is_integer() or abs(x) >= 10 else f"{x:,.1f}"))
 
