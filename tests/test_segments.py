@@ -267,3 +267,31 @@ def test_stage_thresholds_have_the_documented_defaults():
     counts = segments.stage_counts(tables, observation_period_end=end, new_days=10)
     assert counts.loc["new", "contacts"] == 0
     assert segments.stage_counts(tables, observation_period_end=end).loc["new", "contacts"] == 1
+
+
+def test_an_ad_shown_before_someone_is_first_seen_does_not_make_them_a_prospect_yet():
+    contacts = pd.DataFrame({"contact_id": ["a", "b"], "first_seen": [BASE, BASE + pd.Timedelta(days=30)]})
+    events = pd.DataFrame({"contact_id": ["a", "b", "b"], "event": ["visit", "ad_impression", "visit"],
+                           "timestamp": [BASE + pd.Timedelta(days=1), BASE + pd.Timedelta(days=2),
+                                         BASE + pd.Timedelta(days=31)]})
+    orders = pd.DataFrame({"order_id": ["o1"], "contact_id": ["a"], "order_date": [BASE + pd.Timedelta(days=40)]})
+    tables = {"contacts": contacts, "orders": orders, "events": events}
+    before = segments.relationship_stages(tables, observation_period_end=BASE + pd.Timedelta(days=10))
+    assert list(before.index) == ["a"]
+    later = segments.relationship_stages(tables, observation_period_end=BASE + pd.Timedelta(days=60))
+    assert sorted(later.index) == ["a", "b"]
+
+
+def test_the_course_counts_at_a_past_date_add_up():
+    from lifecycle_lib.analytics import figures
+
+    tables = datasets.load_all()
+    end = pd.Timestamp("2025-06-01")
+    counts = figures.key_counts(tables, end, why="a past date")
+    contacts, orders = tables["contacts"], tables["orders"]
+    for business, column in counts.items():
+        assert column["contacts"] == ((contacts["business"] == business) & (contacts["first_seen"] < end)).sum()
+        bought = orders[(orders["business"] == business) & (orders["order_date"] < end)]
+        assert column["buyers"] == bought["contact_id"].nunique()
+        assert column["contacts"] == column.drop(["contacts", "buyers", "orders"]).sum()
+    figures.forget()

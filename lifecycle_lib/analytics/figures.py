@@ -244,7 +244,8 @@ def key_counts(tables: dict, observation_period_end=None, *, why: str | None = N
         (``contacts``, ``orders``, ``events``, ``subscriptions``, ``tickets``, ``reviews``,
         ``referrals``), so that no lesson counts leads as prospects for want of the web events.
     observation_period_end : date-like, optional
-        The date the stages are judged on; by default the day after the last order.
+        The date everything is counted on: contacts first seen before it, orders placed before it
+        and the stages as of it. By default the day after the last order or event (everything).
     why : str, optional
         When these counts differ from the course's usual ones (another date): the reason the
         lesson shows, recorded with every figure.
@@ -265,6 +266,9 @@ def key_counts(tables: dict, observation_period_end=None, *, why: str | None = N
     True
     >>> recorded()[1]["name"]
     'shop buyers'
+    >>> earlier = key_counts(datasets.load_all(), "2025-01-01", why="a year earlier")
+    >>> bool(earlier.loc["contacts", "shop"] == earlier["shop"].drop(["contacts", "buyers", "orders"]).sum())
+    True
     """
     missing = [name for name in segments.STAGE_TABLES if name not in tables]
     if missing:
@@ -274,6 +278,11 @@ def key_counts(tables: dict, observation_period_end=None, *, why: str | None = N
         )
     contacts, orders = tables["contacts"], tables["orders"]
     stages = segments.relationship_stages(tables, observation_period_end=observation_period_end)
+    if observation_period_end is not None:
+        # As of a past date: the contacts already seen and the orders already placed, as the stages count them.
+        end = pd.Timestamp(observation_period_end)
+        contacts = contacts[~(pd.to_datetime(contacts["first_seen"]) >= end)]
+        orders = orders[pd.to_datetime(orders["order_date"]) < end]
     rows = {}
     for business, people in contacts.groupby("business", observed=True):
         bought = orders[orders["business"] == business]

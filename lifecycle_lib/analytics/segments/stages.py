@@ -105,7 +105,8 @@ def relationship_stages(tables, *, observation_period_end=None, **thresholds) ->
 
         - ``orders``: ``contact_id``, ``order_date`` (``order_id``, ``business`` if present);
         - ``contacts``: ``contact_id`` (and ``first_seen``, ``business`` if present). Contacts first
-          seen at or after ``observation_period_end`` are left out. Without it, the contacts are
+          seen at or after ``observation_period_end`` are left out, and so are their earlier events
+          (ads they were shown before they noticed the business). Without it, the contacts are
           those found in orders and events;
         - ``events``, ``subscriptions``, ``tickets``, ``reviews``, ``referrals``: the other sample
           tables (see ``datasets/README.md``); a missing table simply contributes no signals.
@@ -233,6 +234,10 @@ def _past(frames, observation_period_end, risk_window_days) -> _Past:
             c_keep = np.isnat(fs) | (fs < end64)
         c_ids = rows(contacts["contact_id"], c_keep)
     e_keep = et < end64 if et is not None else None
+    if e_keep is not None and c_keep is not None and not c_keep.all():
+        # An ad shown to someone before they noticed the business (first_seen) does not make them a
+        # contact yet: their events before the end are left out with them.
+        e_keep &= ~events["contact_id"].isin(contacts["contact_id"][~c_keep]).to_numpy()
     ids = IdCodes(c_ids, rows(orders["contact_id"], o_keep),
                   rows(events["contact_id"], e_keep) if events is not None else None)
     window_start = end64 - np.timedelta64(int(risk_window_days * 86400), "s")
