@@ -335,6 +335,18 @@ def test_tables_are_plain_html_with_numbers_right_aligned():
     assert '<td class="num">1,234 EUR</td>' in page and "&lt;b&gt;x&lt;/b&gt;" in page  # the file's text is escaped
 
 
+def test_dates_and_ids_do_not_wrap_and_a_long_action_gets_room():
+    import pandas as pd
+
+    action = "Win them back personally: find out what went wrong (support tickets, reviews), fix it, then send an offer."
+    frame = pd.DataFrame({"customer": ["S-01310"], "last order": ["2025-12-11"], "stage": ["at risk"],
+                          "what to do": [action]})
+    page = report.render_page([report_sections.Section("Test", blocks=[frame])], title="t")
+    assert '<td class="tight">S-01310</td>' in page and '<td class="tight">2025-12-11</td>' in page
+    assert "<td>at risk</td>" in page and f'<td class="wide">{action}</td>' in page
+    assert "td.tight { white-space: nowrap; }" in page
+
+
 @pytest.mark.slow
 def test_the_lesson_and_the_report_show_the_same_numbers(tmp_path):
     """The capstone lesson, run in a fresh kernel, writes exactly the report's paragraphs for the sample shop."""

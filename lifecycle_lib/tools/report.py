@@ -49,10 +49,12 @@ code { font-size: 0.92em; background: #f0f4f8; padding: 0 0.2em; border-radius: 
 .table { overflow-x: auto; margin: 0.6rem 0 1.4rem; }
 table { border-collapse: collapse; font-size: 0.92rem; }
 th, td { padding: 0.3rem 0.7rem; text-align: left; vertical-align: top; border-bottom: 1px solid #e4e7eb; }
-th { background: #f5f7fa; border-bottom: 2px solid #9aa5b1; white-space: nowrap; }
+th { background: #f5f7fa; border-bottom: 2px solid #9aa5b1; vertical-align: bottom; }
 td:first-child { white-space: nowrap; }
-td.num, th.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
-td.wide { min-width: 18rem; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { white-space: nowrap; }
+td.wide { min-width: 16rem; }
+td.tight { white-space: nowrap; }
 .figures { display: flex; flex-wrap: wrap; gap: 1rem; margin: 0.6rem 0 1rem; }
 img { max-width: 100%; height: auto; }
 footer { margin-top: 3rem; color: #52606d; font-size: 0.9rem; border-top: 1px solid #d9dee3; padding-top: 0.6rem; }
@@ -223,15 +225,20 @@ def _png(fig) -> dict:
 
 def _table(frame) -> dict:
     """A table of text as columns (label, numeric?) and rows of cells; numbers are right-aligned."""
-    columns, numeric, wide = [str(c) for c in frame.columns], [], []
+    columns, css = [str(c) for c in frame.columns], []
     for column in frame.columns:
         values = [str(v) for v in frame[column] if str(v) not in ("",)]
-        numeric.append(bool(values) and all(_NUMBER.match(v) for v in values))
-        wide.append(bool(values) and max(len(v) for v in values) > 60)
-    rows = [
-        [{"text": str(cell), "css": "num" if numeric[i] else ("wide" if wide[i] else "")} for i, cell in enumerate(row)]
-        for row in frame.itertuples(index=False, name=None)
-    ]
+        if values and all(_NUMBER.match(v) for v in values):
+            css.append("num")
+        elif values and max(len(v) for v in values) > 80:
+            css.append("wide")
+        elif values and all(len(v) <= 16 and " " not in v for v in values):
+            css.append("tight")  # dates and ids: never broken at a hyphen
+        else:
+            css.append("")
+    numeric = [c == "num" for c in css]
+    columns = [c.replace("-", "\u2011") for c in columns]  # "5-year" is not broken after its hyphen
+    rows = [[{"text": str(cell), "css": css[i]} for i, cell in enumerate(row)] for row in frame.itertuples(index=False, name=None)]
     return {"kind": "table", "columns": [{"label": c, "num": n} for c, n in zip(columns, numeric)], "rows": rows}
 
 

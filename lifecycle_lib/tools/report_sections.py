@@ -987,7 +987,8 @@ def actions_section(shop: Shop) -> Section:
         columns["P(alive)"] = [_pct(v) for v in picked["p_alive"]]
     if forecast:
         columns["5-year value"] = shop.money_column(picked["five_year_value"])
-    actions = picked["next_action"].tolist()
+    # The action's first words: the ranked list above gives it whole, the CSV too.
+    actions = [str(a).split(":")[0].split(";")[0].split(" (")[0].rstrip(".") for a in picked["next_action"]]
     columns["next action"] = [a if new or a != actions[i - 1] else "" for i, (a, new) in enumerate(zip(actions, starts))]
     return section.add(_text_table(columns))
 
