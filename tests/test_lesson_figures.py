@@ -9,6 +9,8 @@ the cell that chose it. ``test_second_seed.py`` applies the verdict check to ano
 
 from __future__ import annotations
 
+import math
+
 import nbformat
 import pytest
 from lesson_claims import figure_problems, run_lesson, verdict_problems
@@ -131,3 +133,20 @@ def test_two_counts_of_one_quantity_need_a_shown_reason(tmp_path):
         )
     )
     assert figure_problems({"01": first, "05": shown}) == []
+
+
+def test_difference_and_rate_ratio_match_their_formulas_by_hand():
+    from lifecycle_lib.analytics import figures
+
+    # 12 of 40 against 5 of 50: Agresti-Caffo adds one success and one failure to each group.
+    d = figures.difference([1] * 12 + [0] * 28, [1] * 5 + [0] * 45)
+    pa, pb = 13 / 42, 6 / 52
+    margin = 1.96 * (pa * (1 - pa) / 42 + pb * (1 - pb) / 52) ** 0.5
+    assert d["difference"] == pytest.approx(12 / 40 - 5 / 50)
+    assert (d["low"], d["high"]) == pytest.approx((pa - pb - margin, pa - pb + margin))
+    r = figures.rate_ratio(12, 40, 5, 50)
+    se = (1 / 12 - 1 / 40 + 1 / 5 - 1 / 50) ** 0.5
+    assert r["ratio"] == pytest.approx(3.0)
+    assert (r["low"], r["high"]) == pytest.approx((3.0 * math.exp(-1.96 * se), 3.0 * math.exp(1.96 * se)), rel=1e-3)
+    assert figures.difference([], [1, 0])[["low", "high"]].isna().all()
+    figures.forget()

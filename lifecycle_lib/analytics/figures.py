@@ -30,7 +30,8 @@ import pandas as pd
 
 from lifecycle_lib.analytics import segments
 
-__all__ = ["LOG_VARIABLE", "figure", "compare", "interval", "level", "key_counts", "recorded", "forget"]
+__all__ = ["LOG_VARIABLE", "figure", "compare", "interval", "level", "difference", "rate_ratio", "key_counts",
+           "recorded", "forget"]
 
 #: The environment variable naming the file the records are appended to (one JSON object per line).
 LOG_VARIABLE = "LIFECYCLE_FIGURES_LOG"
@@ -191,6 +192,91 @@ def interval(name: str, low, high, words=("above", "below", "cannot be told apar
     word = above if lo > null else below if hi < null else unclear
     _record("interval", name, low=lo, high=hi, null=float(null), word=word, words=list(words))
     return word
+
+
+def difference(a, b) -> pd.Series:
+    """The mean of ``a`` minus the mean of ``b``, with a 95% interval, for :func:`interval` to read.
+
+    For True/False values (shares) the interval is Agresti and Caffo's: one success and one failure are
+    added to each group first, which keeps it honest for small groups and for shares of 0 or 1. For
+    other numbers it is the normal approximation with each group's own variance (Welch's).
+
+    Parameters
+    ----------
+    a, b : array-like of bool or number
+        The two groups' values, one per person (missing values are left out).
+
+    Returns
+    -------
+    pandas.Series
+        ``first`` and ``second`` (the two means), ``n first``, ``n second``, ``difference``, ``low``
+        and ``high``; the ends are missing when a group is empty.
+
+    Examples
+    --------
+    >>> d = difference([True] * 30 + [False] * 70, [True] * 15 + [False] * 85)
+    >>> d[["difference", "low", "high"]].round(3).tolist()
+    [0.15, 0.033, 0.261]
+    >>> interval("share, a minus b", d["low"], d["high"])
+    'above'
+    >>> difference([2.0, 4.0, 6.0], [1.0, 2.0, 3.0])[["difference", "low", "high"]].round(2).tolist()
+    [2.0, -0.53, 4.53]
+    """
+    a = pd.Series(a, dtype=float).dropna()
+    b = pd.Series(b, dtype=float).dropna()
+    gap = a.mean() - b.mean() if len(a) and len(b) else float("nan")
+    if not (len(a) and len(b)):
+        centre = margin = float("nan")
+    elif pd.concat([a, b]).isin([0, 1]).all():
+        pa, pb = (a.sum() + 1) / (len(a) + 2), (b.sum() + 1) / (len(b) + 2)
+        centre, margin = pa - pb, 1.96 * math.sqrt(pa * (1 - pa) / (len(a) + 2) + pb * (1 - pb) / (len(b) + 2))
+    else:
+        spread = (a.var() / len(a) if len(a) > 1 else 0.0) + (b.var() / len(b) if len(b) > 1 else 0.0)
+        centre, margin = gap, 1.96 * math.sqrt(spread)
+    return pd.Series({"first": a.mean() if len(a) else float("nan"), "second": b.mean() if len(b) else float("nan"),
+                      "n first": len(a), "n second": len(b), "difference": gap,
+                      "low": centre - margin, "high": centre + margin})
+
+
+def rate_ratio(events_a: int, n_a: int, events_b: int, n_b: int) -> pd.Series:
+    """The ratio of two rates (``events_a / n_a`` over ``events_b / n_b``) with its 95% interval on the log scale.
+
+    The interval is Katz's, as :func:`scipy.stats.contingency.relative_risk` computes it; read it
+    with :func:`interval` and ``null=1``.
+
+    Parameters
+    ----------
+    events_a, n_a : int
+        Events (e.g. customers who lapsed) and people in the first group.
+    events_b, n_b : int
+        The same for the group compared against.
+
+    Returns
+    -------
+    pandas.Series
+        ``ratio``, ``low`` and ``high``: the ratio is missing when a group is empty or the second has no
+        event; the ends are missing also when the first has none.
+
+    Examples
+    --------
+    >>> r = rate_ratio(10, 100, 5, 100)
+    >>> r.round(3).tolist()
+    [2.0, 0.709, 5.642]
+    >>> interval("lift", r["low"], r["high"], ("above 1", "below 1", "not clear of 1"), null=1)
+    'not clear of 1'
+    >>> rate_ratio(0, 50, 5, 100).tolist()
+    [0.0, nan, nan]
+    """
+    from scipy.stats.contingency import relative_risk
+
+    counts = [int(events_a), int(n_a), int(events_b), int(n_b)]
+    if min(counts[1], counts[2], counts[3]) == 0:
+        return pd.Series({"ratio": float("nan"), "low": float("nan"), "high": float("nan")})
+    result = relative_risk(*counts)
+    if counts[0] == 0:
+        return pd.Series({"ratio": 0.0, "low": float("nan"), "high": float("nan")})
+    ci = result.confidence_interval(confidence_level=0.95)
+    return pd.Series({"ratio": float(result.relative_risk), "low": float(ci.low), "high": float(ci.high)})
 
 
 def level(name: str, value, levels) -> str:
