@@ -60,9 +60,12 @@ html_last_updated_fmt = None
 html_static_path = ["_static"]
 html_css_files = ["lifecycle.css"]
 
-# MathJax 2 from the site itself: `render.py` sets `mathjax_path` to the local copy.
+# MathJax 2 from the site itself: `render.py` sets `mathjax_path` to the local copy. MyST marks every page
+# "tex2jax_ignore mathjax_ignore" (so a dollar in a cell's output stays a dollar) and its formulas "math";
+# it tells MathJax 3 to typeset those, and MathJax 2 is told here, or no formula would be typeset at all.
 mathjax2_config = {
-    "tex2jax": {"inlineMath": [["\\(", "\\)"]], "displayMath": [["\\[", "\\]"]], "processEscapes": True},
+    "tex2jax": {"inlineMath": [["\\(", "\\)"]], "displayMath": [["\\[", "\\]"]], "processEscapes": True,
+                "processClass": "math|tex2jax_process|mathjax_process", "ignoreClass": "tex2jax_ignore|mathjax_ignore"},
 }
 
 # The API reference: numpydoc sections (Parameters, Returns, Examples) read by napoleon.

@@ -429,3 +429,26 @@ def test_make_course_serves_lesson_00_without_a_browser(tmp_path):
             except subprocess.TimeoutExpired:
                 os.killpg(course.pid, signal.SIGKILL)
                 course.wait(timeout=10)
+
+
+def test_every_formula_of_the_site_is_typeset(course_site, site_page):
+    """MathJax turns each formula of a lesson's Markdown into typeset maths: none is left as TeX on the page."""
+    from lifecycle_lib.tools.site import render
+
+    if render.mathjax_assets() is None:
+        pytest.skip("MathJax is not installed here (make setup installs it with npm)")
+    base, out, paths, rendered = course_site
+    page, outside = site_page
+    with_math = [lesson.name for lesson in rendered if 'class="math' in lesson.html.read_text(encoding="utf-8")]
+    assert with_math, "no lesson has a formula to typeset"
+    for name in with_math:
+        page.goto(f"{base}/{name}.html")
+        formulas = page.locator("article div.math, article span.math")
+        count = formulas.count()
+        page.wait_for_function("n => document.querySelectorAll('article .MathJax_CHTML').length >= n", arg=count,
+                               timeout=30_000)
+        raw = page.evaluate("() => [...document.querySelectorAll('article div.math, article span.math')]"
+                            ".filter(e => !e.querySelector('.MathJax_CHTML')).map(e => e.textContent.slice(0, 60))")
+        assert raw == [], f"{name}: formulas left as TeX"
+    screenshot(page, "formula")
+    assert outside == []

@@ -295,6 +295,8 @@ def test_every_real_lesson_renders_with_its_figures_and_no_error(real_course):
             found.append("no figure")
         if figures_shown_as_text(text):
             found.append(f"figures shown as text: {figures_shown_as_text(text)}")
+        if "$$" in text:  # a cell's Markdown output is not typeset (there "$" means dollars): TeX belongs in a Markdown cell
+            found.append("a formula shown as raw TeX ($$)")
         if "Traceback" in text:
             found.append("an error")
         found += lesson.warnings
