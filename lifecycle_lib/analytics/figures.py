@@ -224,18 +224,17 @@ def difference(a, b) -> pd.Series:
     """
     a = pd.Series(a, dtype=float).dropna()
     b = pd.Series(b, dtype=float).dropna()
-    gap = a.mean() - b.mean() if len(a) and len(b) else float("nan")
-    if not (len(a) and len(b)):
-        centre = margin = float("nan")
-    elif pd.concat([a, b]).isin([0, 1]).all():
+    gap = a.mean() - b.mean()  # missing when a group is empty, and so are the ends
+    if pd.concat([a, b]).isin([0, 1]).all():
         pa, pb = (a.sum() + 1) / (len(a) + 2), (b.sum() + 1) / (len(b) + 2)
         centre, margin = pa - pb, 1.96 * math.sqrt(pa * (1 - pa) / (len(a) + 2) + pb * (1 - pb) / (len(b) + 2))
     else:
         spread = (a.var() / len(a) if len(a) > 1 else 0.0) + (b.var() / len(b) if len(b) > 1 else 0.0)
         centre, margin = gap, 1.96 * math.sqrt(spread)
-    return pd.Series({"first": a.mean() if len(a) else float("nan"), "second": b.mean() if len(b) else float("nan"),
-                      "n first": len(a), "n second": len(b), "difference": gap,
-                      "low": centre - margin, "high": centre + margin})
+    if not (len(a) and len(b)):
+        centre = float("nan")
+    return pd.Series({"first": a.mean(), "second": b.mean(), "n first": len(a), "n second": len(b),
+                      "difference": gap, "low": centre - margin, "high": centre + margin})
 
 
 def rate_ratio(events_a: int, n_a: int, events_b: int, n_b: int) -> pd.Series:
@@ -270,11 +269,11 @@ def rate_ratio(events_a: int, n_a: int, events_b: int, n_b: int) -> pd.Series:
     from scipy.stats.contingency import relative_risk
 
     counts = [int(events_a), int(n_a), int(events_b), int(n_b)]
-    if min(counts[1], counts[2], counts[3]) == 0:
+    if min(counts[1:]) == 0:
         return pd.Series({"ratio": float("nan"), "low": float("nan"), "high": float("nan")})
-    result = relative_risk(*counts)
-    if counts[0] == 0:
+    if counts[0] == 0:  # a ratio of 0 has no interval on the log scale
         return pd.Series({"ratio": 0.0, "low": float("nan"), "high": float("nan")})
+    result = relative_risk(*counts)
     ci = result.confidence_interval(confidence_level=0.95)
     return pd.Series({"ratio": float(result.relative_risk), "low": float(ci.low), "high": float(ci.high)})
 
@@ -365,10 +364,9 @@ def key_counts(tables: dict, observation_period_end=None, *, why: str | None = N
     contacts, orders = tables["contacts"], tables["orders"]
     stages = segments.relationship_stages(tables, observation_period_end=observation_period_end)
     if observation_period_end is not None:
-        # As of a past date: the contacts already seen and the orders already placed, as the stages count them.
-        end = pd.Timestamp(observation_period_end)
-        contacts = contacts[~(pd.to_datetime(contacts["first_seen"]) >= end)]
-        orders = orders[pd.to_datetime(orders["order_date"]) < end]
+        # As of a past date: the contacts the stages kept (already seen) and the orders already placed.
+        contacts = contacts[contacts["contact_id"].isin(stages.index)]
+        orders = orders[pd.to_datetime(orders["order_date"]) < pd.Timestamp(observation_period_end)]
     rows = {}
     for business, people in contacts.groupby("business", observed=True):
         bought = orders[orders["business"] == business]

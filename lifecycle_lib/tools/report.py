@@ -442,8 +442,6 @@ def make_report(
 
     from lifecycle_lib.tools import report_sections
 
-    if currency is not None:
-        report_sections.currency_code(currency)  # a misspelt code fails here, before the file is read
     shop = report_sections.read_shop(
         orders_file,
         observation_period_end,

@@ -131,10 +131,10 @@ def _without_error_names(text: str) -> str:
     return _ERROR_NAME.sub("", text)
 
 
-def _first_clause(text: str) -> str:
-    """The first clause of a tactic, in lower case: 'Reward them: early access ...' -> 'reward them'."""
+def _first_clause(text: str, lower: bool = True) -> str:
+    """The first clause of a tactic, in lower case unless told: 'Reward them: early access ...' -> 'reward them'."""
     clause = text.split(":")[0].split(";")[0].rstrip(".")
-    return clause[:1].lower() + clause[1:]
+    return clause[:1].lower() + clause[1:] if lower else clause
 
 
 def _text_table(columns: dict) -> pd.DataFrame:
@@ -440,11 +440,12 @@ def read_shop(
         data = read_orders(_sample_orders(), name="the sample shop (Cosy Paws)",
                            observation_period_end=observation_period_end, **how)
         return analyse(data, name=SAMPLE_NAME, title="sample shop", currency=data.currency or SAMPLE_CURRENCY)
+    code = None if currency is None else currency_code(currency)  # a misspelt code fails before the file is read
     data = read_orders(orders_file, customer_id_col=customer_id_col, datetime_col=datetime_col,
                        monetary_value_col=monetary_value_col, order_col=order_col, product_col=product_col,
                        sheet=sheet, observation_period_end=observation_period_end, currency_col=currency_col,
                        rates=rates, drop_duplicates=drop_duplicates, **how)
-    return analyse(data, currency=_given_currency(currency, data, orders_file))
+    return analyse(data, currency=_given_currency(code, data, orders_file))
 
 
 def currency_code(currency) -> str:
@@ -476,11 +477,10 @@ def currency_code(currency) -> str:
     return code
 
 
-def _given_currency(currency, data, orders_file):
-    """The currency the user named for the amounts, checked against the file's own (None: not named)."""
-    if currency is None:
+def _given_currency(code, data, orders_file):
+    """The currency code the user named for the amounts, checked against the file's own (None: not named)."""
+    if code is None:
         return None
-    code = currency_code(currency)
     if data.currency is not None and data.currency != code:
         raise DataError(f"the file's amounts are in {data.currency}, not {code}", file=orders_file,
                         column=data.columns.get("currency"),
@@ -988,7 +988,7 @@ def actions_section(shop: Shop) -> Section:
     if forecast:
         columns["5-year value"] = shop.money_column(picked["five_year_value"])
     # The action's first words: the ranked list above gives it whole, the CSV too.
-    actions = [str(a).split(":")[0].split(";")[0].split(" (")[0].rstrip(".") for a in picked["next_action"]]
+    actions = [_first_clause(str(a), lower=False).split(" (")[0] for a in picked["next_action"]]
     columns["next action"] = [a if new or a != actions[i - 1] else "" for i, (a, new) in enumerate(zip(actions, starts))]
     return section.add(_text_table(columns))
 
